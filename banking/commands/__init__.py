@@ -1,0 +1,1 @@
+"""Sub-commands of the ``banking`` CLI, one module each (see banking.cli)."""

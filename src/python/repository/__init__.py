@@ -1,0 +1,1 @@
+"""Graph access layer (installed as ``banking_repository``)."""
