@@ -13,8 +13,8 @@ class Generate:
     the generator's stream: same cost, next values.
     """
 
-    params = (list(common.GENERATORS), [1_000, 10_000])
-    param_names = ["generator", "entities"]
+    params = (common.GENERATORS, (1_000, 10_000))
+    param_names = ("generator", "entities")
     number = 1
     repeat = (1, 5, 2.0)
     warmup_time = 0.0
@@ -51,8 +51,8 @@ class GenerateLarge:
     ``peakmem_iter_batches`` against ``peakmem_generate_batch`` shows streaming stays bounded.
     """
 
-    params = (list(common.GENERATORS), [100_000])
-    param_names = ["generator", "entities"]
+    params = (common.GENERATORS, (100_000,))
+    param_names = ("generator", "entities")
     number = 1
     repeat = (1, 2, 4.0)
     rounds = 1
@@ -76,8 +76,8 @@ class GenerateAllocations:
     """Deterministic counters: tracemalloc peak of one ``generate_batch(n)`` from a fresh
     generator, and the size of the batch as JSON (both repeat exactly for the same code)."""
 
-    params = (list(common.GENERATORS), [1_000, 10_000])
-    param_names = ["generator", "entities"]
+    params = (common.GENERATORS, (1_000, 10_000))
+    param_names = ("generator", "entities")
     rounds = 1
     repeat = 1
 

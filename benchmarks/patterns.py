@@ -6,7 +6,7 @@ from typing import Any
 
 from . import common
 
-TYPOLOGIES = [
+TYPOLOGIES = (
     "structuring",
     "fan_in",
     "fan_out",
@@ -18,7 +18,7 @@ TYPOLOGIES = [
     "mule_chain",
     "fraud_ring",
     "ownership_chain",
-]
+)
 COUNT = 50  # pattern instances per call: enough elements to time, small enough for the budget
 
 
@@ -48,8 +48,8 @@ def _injected_elements(result: Any) -> int:
 class Inject:
     """One typology, ``COUNT`` instances, into a 2,000-customer bank (seed fixed)."""
 
-    params = [TYPOLOGIES]
-    param_names = ["typology"]
+    params = TYPOLOGIES
+    param_names = ("typology",)
     number = 1
     repeat = (1, 5, 2.0)
     warmup_time = 0.0

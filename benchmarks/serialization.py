@@ -1,4 +1,4 @@
-"""Event serialisation: ``EntityEvent.to_bytes`` (orjson), ``model_dump_json`` and ``from_bytes``."""
+"""Event serialisation: ``EntityEvent.to_bytes`` (orjson), ``model_dump_json``, ``from_bytes``."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def build_events(entity: str, n: int = EVENTS) -> list[Any]:
 class Serialize:
     """One operation over 10,000 events of one entity type."""
 
-    params = (["to_bytes", "model_dump_json", "from_bytes"], list(ENTITIES))
-    param_names = ["operation", "entity"]
+    params = (("to_bytes", "model_dump_json", "from_bytes"), tuple(ENTITIES))
+    param_names = ("operation", "entity")
     number = 1
     repeat = (3, 10, 3.0)
     warmup_time = 0.0
