@@ -135,46 +135,50 @@ def generator_classes() -> dict[str, type]:
     }
 
 
-class CoreBank:
-    """A small consistent bank drawn from ``seed``: the inputs dependent generators need.
+def core_bank(persons: int = 2_000, seed: int = SEED) -> dict[str, Any]:
+    """Ids of a small consistent bank drawn from ``seed``: what dependent generators and
+    typologies draw over. Plain lists, so ``setup_cache`` can pickle them cheaply.
 
-    Sizes follow the scenario's proportions (about one account per customer, a tenth as many
-    companies as persons).
+    Sizes follow the scenario's proportions (a tenth as many companies as persons, about 1.2
+    accounts per person).
     """
-
-    def __init__(self, persons: int = 2_000, seed: int = SEED) -> None:
-        classes = generator_classes()
-        self.seed = seed
-        self.persons = classes["persons"](seed).generate_batch(persons)
-        self.companies = classes["companies"](seed).generate_batch(max(1, persons // 10))
-        self.accounts = make_generator("accounts", self).generate_batch(int(persons * 1.2))
-
-    @property
-    def person_ids(self) -> list[str]:
-        return [p.person_id for p in self.persons]
-
-    @property
-    def company_ids(self) -> list[str]:
-        return [c.company_id for c in self.companies]
-
-    @property
-    def account_ids(self) -> list[str]:
-        return [a.account_id for a in self.accounts]
+    classes = generator_classes()
+    person_ids = [p.person_id for p in classes["persons"](seed).generate_batch(persons)]
+    company_ids = [
+        c.company_id for c in classes["companies"](seed).generate_batch(max(2, persons // 10))
+    ]
+    accounts = classes["accounts"](seed, person_ids + company_ids).generate_batch(
+        int(persons * 1.2)
+    )
+    return {
+        "person_ids": person_ids,
+        "company_ids": company_ids,
+        "account_ids": [a.account_id for a in accounts],
+        "account_owner_ids": [a.owner_id for a in accounts],
+    }
 
 
-def make_generator(kind: str, bank: CoreBank | None = None, seed: int = SEED) -> Any:
-    """A fresh generator of ``kind`` over ``bank`` (persons/companies need no bank)."""
+def core_bank_or_reason(persons: int = 2_000, seed: int = SEED) -> dict[str, Any] | str:
+    """``core_bank`` for ``setup_cache``, or the skip reason (setup re-raises it)."""
+    try:
+        return core_bank(persons, seed)
+    except Skip as exc:
+        return str(exc)
+
+
+def make_generator(kind: str, bank: dict[str, Any] | None = None, seed: int = SEED) -> Any:
+    """A fresh generator of ``kind``; dependent kinds draw over ``bank`` (see core_bank)."""
     cls = generator_classes()[kind]
     if kind in ("persons", "companies"):
         return cls(seed)
     if bank is None:
-        raise ValueError(f"{kind} generator needs a CoreBank")
+        raise ValueError(f"{kind} generator needs a core bank")
     # Second positional argument: the ids the generator draws over (owners, accounts, persons).
     if kind == "accounts":
-        return cls(seed, bank.person_ids + bank.company_ids)
+        return cls(seed, bank["person_ids"] + bank["company_ids"])
     if kind == "transactions":
-        return cls(seed, bank.account_ids)
-    return cls(seed, bank.person_ids)
+        return cls(seed, bank["account_ids"])
+    return cls(seed, bank["person_ids"])
 
 
 def to_records(models: list[Any]) -> list[dict[str, Any]]:

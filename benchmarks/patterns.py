@@ -22,21 +22,6 @@ TYPOLOGIES = (
 COUNT = 50  # pattern instances per call: enough elements to time, small enough for the budget
 
 
-def _context_arrays() -> dict[str, Any] | str:
-    """setup_cache payload: the ids a PatternContext needs, or the reason to skip."""
-    try:
-        common.need("banking.data_generators.patterns", "inject", "PatternContext")
-        bank = common.CoreBank(persons=2_000)
-    except common.Skip as exc:
-        return str(exc)
-    return {
-        "person_ids": bank.person_ids,
-        "company_ids": bank.company_ids,
-        "account_ids": bank.account_ids,
-        "account_owner_ids": [a.owner_id for a in bank.accounts],
-    }
-
-
 def _injected_elements(result: Any) -> int:
     """Transactions + ownership links + communications one call injected."""
     return sum(
@@ -56,7 +41,11 @@ class Inject:
     timeout = 120
 
     def setup_cache(self) -> dict[str, Any] | str:
-        return _context_arrays()
+        try:
+            common.need("banking.data_generators.patterns", "inject", "PatternContext")
+        except common.Skip as exc:
+            return str(exc)
+        return common.core_bank_or_reason()
 
     def setup(self, cache: dict[str, Any] | str, typology: str) -> None:
         common.skip_if(cache if isinstance(cache, str) else None)
