@@ -215,3 +215,19 @@ def rate(fn: Callable[[], Any], count: int) -> float:
     start = time.perf_counter()
     fn()
     return count / max(time.perf_counter() - start, 1e-9)
+
+
+def delete_topics(bootstrap: str, topics: list[str]) -> None:
+    """Delete a run's Kafka topics (best effort: a leftover topic must not fail a benchmark)."""
+    from kafka.admin import KafkaAdminClient
+
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="asv-cleanup")
+    except Exception:
+        return
+    try:
+        admin.delete_topics(topics, timeout_ms=10_000)
+    except Exception:
+        pass
+    finally:
+        admin.close()
