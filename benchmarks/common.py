@@ -158,6 +158,25 @@ def core_bank(persons: int = 2_000, seed: int = SEED) -> dict[str, Any]:
     }
 
 
+def id_bank(persons: int = 2_000, seed: int = SEED) -> dict[str, Any]:
+    """Ids only, drawn straight from ``banking.ids`` (present since the first commit): the
+    shape of ``core_bank`` for code that needs ids but not records, such as the typologies,
+    so their benchmarks measure commits that predate the generators too."""
+    id_sequence = need("banking.ids", "IdSequence")
+    stream_rng = need("banking.seeding", "stream_rng")
+    person_ids = id_sequence(seed, "person", "core").take(persons).tolist()
+    company_ids = id_sequence(seed, "company", "core").take(max(2, persons // 10)).tolist()
+    account_ids = id_sequence(seed, "account", "core").take(int(persons * 1.2)).tolist()
+    owners = person_ids + company_ids
+    picks = stream_rng(seed, "asv:account-owners").integers(0, len(owners), len(account_ids))
+    return {
+        "person_ids": person_ids,
+        "company_ids": company_ids,
+        "account_ids": account_ids,
+        "account_owner_ids": [owners[i] for i in picks.tolist()],
+    }
+
+
 def core_bank_or_reason(persons: int = 2_000, seed: int = SEED) -> dict[str, Any] | str:
     """``core_bank`` for ``setup_cache``, or the skip reason (setup re-raises it)."""
     try:

@@ -31,7 +31,7 @@ def _injected_elements(result: Any) -> int:
 
 
 class Inject:
-    """One typology, ``COUNT`` instances, into a 2,000-customer bank (seed fixed)."""
+    """One typology, ``COUNT`` instances, into the ids of a 2,000-customer bank (seed fixed)."""
 
     params = TYPOLOGIES
     param_names = ("typology",)
@@ -43,9 +43,9 @@ class Inject:
     def setup_cache(self) -> dict[str, Any] | str:
         try:
             common.need("banking.data_generators.patterns", "inject", "PatternContext")
+            return common.id_bank()
         except common.Skip as exc:
             return str(exc)
-        return common.core_bank_or_reason()
 
     def setup(self, cache: dict[str, Any] | str, typology: str) -> None:
         common.skip_if(cache if isinstance(cache, str) else None)
