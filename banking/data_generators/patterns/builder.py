@@ -218,7 +218,8 @@ class Instance:
         age_days = int(rng.integers(60, 20 * 365))
         company = Company(
             company_id=company_id,
-            name=f"{vocab.pick(rng, vocab.COMPANY_WORDS)} {vocab.pick(rng, vocab.COMPANY_SUFFIXES)}",
+            name=f"{vocab.pick(rng, vocab.COMPANY_WORDS)} "
+            f"{vocab.pick(rng, vocab.COMPANY_SUFFIXES)}",
             registration_number=f"REG{vocab.digits(rng, 9)}",
             country=vocab.pick(rng, ("US", "GB", "CY", "MT", "LU", "PA", "VG")),
             industry=vocab.pick(rng, vocab.INDUSTRIES),

@@ -1,4 +1,4 @@
-"""What a typology is injected into (``PatternContext``) and what it returns (``InjectedPatterns``)."""
+"""What a typology is injected into (``PatternContext``) and what it returns."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ N = 12.4%, P4 = .50 x .17 x .30 = 2.55%. A person is a UBO when effective >= thr
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import pairwise
 from types import MappingProxyType
 from typing import Any
 
@@ -84,7 +85,7 @@ def build(inst: Instance, p: dict[str, Any]) -> dict[str, Any]:
         inst.link(p4, s5, 50.0),
         inst.link(target, s5, 10.0),
         inst.link(p3, shells[0], 100.0),
-        *(inst.link(a, b, 100.0) for a, b in zip(shells, shells[1:], strict=False)),
+        *(inst.link(a, b, 100.0) for a, b in pairwise(shells)),
         inst.link(shells[-1], s2, 50.2),
         inst.link(p2, s2, 25.0),
         inst.link(nominee, s2, 24.8, is_nominee=True),
