@@ -152,9 +152,7 @@ def _wait(
                 del pending[name]
             elif answers(settings, name, timeout=5.0):
                 elapsed = time.monotonic() - started
-                echo(
-                    f"{name}: up (pid {record.pid}) {record.endpoint}, answered {elapsed:.1f} s after start"
-                )
+                echo(f"{name}: up (pid {record.pid}) {record.endpoint} in {elapsed:.1f} s")
                 del pending[name]
         if pending and time.monotonic() > deadline:
             for name in pending:
@@ -164,7 +162,7 @@ def _wait(
             time.sleep(0.5)
     if not failed:
         return
-    for name, reason in failed.items():
+    for name in failed:
         record = read_record(settings.service_dir(name))
         if record is not None and is_ours(record, settings.state_dir):
             terminate(record.pid)

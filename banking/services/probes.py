@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 from urllib.parse import urlparse
@@ -45,10 +46,8 @@ def gremlin_answers(url: str, timeout: float = 10.0) -> bool:
         return False
     finally:
         if connection is not None:
-            try:
+            with contextlib.suppress(Exception):
                 connection.close()
-            except Exception:
-                pass
 
 
 def kafka_answers(bootstrap: str, timeout: float = 10.0) -> bool:
@@ -75,7 +74,5 @@ def kafka_answers(bootstrap: str, timeout: float = 10.0) -> bool:
         return False
     finally:
         if admin is not None:
-            try:
+            with contextlib.suppress(Exception):
                 admin.close()
-            except Exception:
-                pass

@@ -8,6 +8,7 @@ started by anything else is never killed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -91,10 +92,8 @@ def start_ticks(pid: int) -> int | None:
 
 def _reap(pid: int) -> None:
     """Collect a child of this process that has exited, so it is not seen as a live zombie."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def is_alive(pid: int) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from pathlib import Path
 
 from banking.services.settings import HOST, ServiceSettings
@@ -42,31 +43,46 @@ def init_script() -> str:
     )
 
 
+def _yaml_str(path: Path) -> str:
+    """A path as a quoted YAML scalar (JSON strings are YAML), safe for spaces, colons or #."""
+    return json.dumps(str(path))
+
+
 def gremlin_server_yaml(settings: ServiceSettings, conf_dir: Path) -> str:
     ser = "org.apache.tinkerpop.gremlin.util.ser"
     tinker_io = "org.apache.tinkerpop.gremlin.tinkergraph.structure.TinkerIoRegistry"
+    jsr = "org.apache.tinkerpop.gremlin.jsr223"
+    ops = "org.apache.tinkerpop.gremlin.server.op"
     return f"""\
 # Written by banking.services; edit banking/services/render.py instead.
 host: {HOST}
 port: {settings.gremlin_port}
 evaluationTimeout: {EVALUATION_TIMEOUT_MS}
 channelizer: org.apache.tinkerpop.gremlin.server.channel.WebSocketChannelizer
-graphs: {{
-  graph: {conf_dir / "tinkergraph.properties"}}}
-scriptEngines: {{
-  gremlin-groovy: {{
-    plugins: {{ org.apache.tinkerpop.gremlin.server.jsr223.GremlinServerGremlinPlugin: {{}},
-               org.apache.tinkerpop.gremlin.tinkergraph.jsr223.TinkerGraphGremlinPlugin: {{}},
-               org.apache.tinkerpop.gremlin.jsr223.ImportGremlinPlugin: {{classImports: [java.lang.Math], methodImports: [java.lang.Math#*]}},
-               org.apache.tinkerpop.gremlin.jsr223.ScriptFileGremlinPlugin: {{files: [{conf_dir / "init.groovy"}]}}}}}}}}
+graphs:
+  graph: {_yaml_str(conf_dir / "tinkergraph.properties")}
+scriptEngines:
+  gremlin-groovy:
+    plugins:
+      org.apache.tinkerpop.gremlin.server.jsr223.GremlinServerGremlinPlugin: {{}}
+      org.apache.tinkerpop.gremlin.tinkergraph.jsr223.TinkerGraphGremlinPlugin: {{}}
+      {jsr}.ImportGremlinPlugin:
+        classImports: [java.lang.Math]
+        methodImports: [java.lang.Math#*]
+      {jsr}.ScriptFileGremlinPlugin:
+        files: [{_yaml_str(conf_dir / "init.groovy")}]
 serializers:
-  - {{ className: {ser}.GraphBinaryMessageSerializerV1 }}
-  - {{ className: {ser}.GraphBinaryMessageSerializerV1, config: {{ serializeResultToString: true }} }}
-  - {{ className: {ser}.GraphSONMessageSerializerV3, config: {{ ioRegistries: [{tinker_io}V3] }} }}
-  - {{ className: {ser}.GraphSONMessageSerializerV2, config: {{ ioRegistries: [{tinker_io}V2] }} }}
+  - className: {ser}.GraphBinaryMessageSerializerV1
+  - className: {ser}.GraphBinaryMessageSerializerV1
+    config: {{serializeResultToString: true}}
+  - className: {ser}.GraphSONMessageSerializerV3
+    config: {{ioRegistries: [{tinker_io}V3]}}
+  - className: {ser}.GraphSONMessageSerializerV2
+    config: {{ioRegistries: [{tinker_io}V2]}}
 processors:
-  - {{ className: org.apache.tinkerpop.gremlin.server.op.session.SessionOpProcessor, config: {{ sessionTimeout: 28800000 }} }}
-  - {{ className: org.apache.tinkerpop.gremlin.server.op.traversal.TraversalOpProcessor }}
+  - className: {ops}.session.SessionOpProcessor
+    config: {{sessionTimeout: 28800000}}
+  - className: {ops}.traversal.TraversalOpProcessor
 metrics: {{
   slf4jReporter: {{enabled: false}}}}
 strictTransactionManagement: false
