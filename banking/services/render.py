@@ -48,14 +48,15 @@ def _yaml_str(path: Path) -> str:
     return json.dumps(str(path))
 
 
-def gremlin_server_yaml(settings: ServiceSettings, conf_dir: Path) -> str:
+def gremlin_server_yaml(settings: ServiceSettings, conf_dir: Path, host: str = HOST) -> str:
+    """The server config; ``host`` is 0.0.0.0 only inside a container (docker-compose.yml)."""
     ser = "org.apache.tinkerpop.gremlin.util.ser"
     tinker_io = "org.apache.tinkerpop.gremlin.tinkergraph.structure.TinkerIoRegistry"
     jsr = "org.apache.tinkerpop.gremlin.jsr223"
     ops = "org.apache.tinkerpop.gremlin.server.op"
     return f"""\
 # Written by banking.services; edit banking/services/render.py instead.
-host: {HOST}
+host: {host}
 port: {settings.gremlin_port}
 evaluationTimeout: {EVALUATION_TIMEOUT_MS}
 channelizer: org.apache.tinkerpop.gremlin.server.channel.WebSocketChannelizer
