@@ -89,17 +89,24 @@ def scratch_config(config: Path, scratch: Path) -> Path:
 
 
 def run_suite(
-    config: Path, machine: str, benches: list[str], scratch: Path, extra: list[str]
+    config: Path,
+    machine: str,
+    benches: list[str],
+    scratch: Path,
+    extra: list[str],
+    quick: bool = True,
 ) -> tuple[int, Path]:
-    """Run the quick suite; return asv's exit status and the results directory."""
+    """Run the suite (``--quick`` by default); return asv's exit status and the results dir."""
     conf = scratch_config(config, scratch)
     commit = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=config.parent, check=True, capture_output=True, text=True
     ).stdout.strip()
     cmd = [
-        sys.executable, "-m", "asv", "run", "--config", str(conf), "--quick", "--python=same",
+        sys.executable, "-m", "asv", "run", "--config", str(conf), "--python=same",
         "--show-stderr", "--machine", machine, "--set-commit-hash", commit,
     ]  # fmt: skip
+    if quick:
+        cmd.append("--quick")
     for bench in benches:
         cmd += ["--bench", bench]
     status = subprocess.run([*cmd, *extra], cwd=config.parent).returncode

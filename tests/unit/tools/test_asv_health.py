@@ -132,3 +132,22 @@ def test_summarize_reads_failed_skipped_and_measured(tmp_path: Path) -> None:
     assert summary.failed == ["m.time_x('b')"]
     assert summary.skipped == ["m.time_x('c')"]
     assert not summary.healthy
+
+
+def _load_noise():
+    spec = importlib.util.spec_from_file_location("asv_noise", ROOT / "tools" / "asv_noise.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_noise_spread_is_range_over_median_of_benchmarks_measured_every_run() -> None:
+    noise = _load_noise()
+    runs = [
+        {"a.time_x": 1.0, "a.track_n": 5.0, "b.time_y": 2.0},
+        {"a.time_x": 1.2, "a.track_n": 5.0},
+    ]
+    runs.append({"a.time_x": 0.9, "a.track_n": 5.0})
+    assert noise.spreads(runs) == {"a.time_x": pytest.approx(0.3), "a.track_n": 0.0}
+    assert noise.kind_of("m.C.track_events_per_s('lz4')") == "track (throughput)"
+    assert noise.kind_of("m.C.peakmem_load('batched')") == "peakmem"
