@@ -77,7 +77,7 @@ class Startup:
     shows here first)."""
 
     number = 1
-    repeat = (3, 10, 3.0)
+    repeat = (3, 5, 2.0)
     warmup_time = 0.0
 
     def setup(self) -> None:

@@ -105,7 +105,7 @@ class Queries:
     params = QUERIES
     param_names = ("query",)
     number = 1
-    repeat = (3, 20, 2.0)
+    repeat = (3, 10, 1.0)
     warmup_time = 0.0
     timeout = 180
 

@@ -16,7 +16,7 @@ class GenerateBank:
     params = (SCALES, FORMATS)
     param_names = ("scale", "format")
     number = 1
-    repeat = (1, 3, 4.0)
+    repeat = (1, 3, 3.0)
     warmup_time = 0.0
     timeout = 300
 
@@ -52,9 +52,3 @@ class GenerateBank:
 
     track_output_bytes.unit = "bytes"
     track_output_bytes.rounds = 1
-
-    def track_records(self, scale: float, fmt: str) -> int:
-        return self._write(scale, fmt).total
-
-    track_records.unit = "records"
-    track_records.rounds = 1
