@@ -83,8 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--bench", "-b", action="append", default=[])
     parser.add_argument("--json", type=Path, help="also write every value and spread here")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        action="append",
+        default=[],
+        help="an existing results directory of the same commit, counted as one more run",
+    )
     args = parser.parse_args(argv)
-    runs = []
+    runs = [values_by_benchmark(path) for path in args.results]
     for i in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="asv-noise-") as tmp:
             status, results = run_suite(
