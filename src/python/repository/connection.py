@@ -24,13 +24,15 @@ from banking_repository.fast_writer import FastGraphBinaryWriter
 from gremlin_python.driver.aiohttp.transport import AiohttpTransport
 from gremlin_python.driver.client import Client
 from gremlin_python.driver.protocol import GremlinServerError
+from gremlin_python.driver.request import RequestMessage
 from gremlin_python.driver.serializer import GraphBinarySerializersV1
 from gremlin_python.process.traversal import Bytecode, Traverser
 
 from banking.errors import UsageError
 
-# Failures of the transport (not of the traversal): worth a reconnect and a retry.
-TRANSIENT_ERRORS = (OSError, TimeoutError, aiohttp.ClientError, RuntimeError)
+# Failures to reach the server (not of the traversal, not a timeout): worth a reconnect and a
+# retry. Connection-level timeouts (the TCP probe) are OSErrors too and are retried.
+TRANSIENT_ERRORS = (OSError, aiohttp.ClientError, RuntimeError)
 
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 
@@ -53,6 +55,22 @@ class _BoundedTransport(AiohttpTransport):
             )
 
         self._loop.run_until_complete(handshake())
+
+
+class _Client(Client):
+    """``Client`` minus the eager ``str(message)`` of its debug log, which renders a whole
+    batch of rows as text on every request even with logging off."""
+
+    def submit_async(self, message, bindings=None, request_options=None):  # type: ignore[override]
+        if not isinstance(message, Bytecode) or self._session_enabled:
+            return super().submit_async(message, bindings, request_options)
+        if self.is_closed():
+            raise RuntimeError("Client is closed")
+        args = {"gremlin": message, "aliases": {"g": self._traversal_source}}
+        request = RequestMessage(processor="traversal", op="bytecode", args=args)
+        if request_options:
+            request.args.update(request_options)
+        return self._pool.get(True).write(request)
 
 
 class GremlinConnection:
@@ -99,6 +117,13 @@ class GremlinConnection:
                     raise GraphQueryError(f"Gremlin Server rejected the traversal: {exc}") from exc
                 except (struct.error, TypeError, ValueError) as exc:
                     raise GraphQueryError(f"cannot serialise the request: {exc}") from exc
+                except TimeoutError as exc:
+                    # The request may still be running on the server: sending it again would
+                    # pile work onto a server that is already too slow. The timeout is the bound.
+                    self._drop_client()
+                    raise GraphUnavailable(
+                        f"Gremlin Server at {self.url} did not answer within {self._timeout_s} s"
+                    ) from exc
                 except TRANSIENT_ERRORS as exc:
                     last = exc
                     self._drop_client()
@@ -127,11 +152,15 @@ class GremlinConnection:
     def _ensure_client(self) -> Client:
         if self._client is None:
             # A plain TCP probe first: it fails fast and cleanly on a closed or filtered port.
-            with socket.create_connection((self._host, self._port), self._connect_timeout_s):
-                pass
+            try:
+                with socket.create_connection((self._host, self._port), self._connect_timeout_s):
+                    pass
+            except TimeoutError as exc:  # retried like a refused connection, not a slow query
+                message = f"connect timed out after {self._connect_timeout_s} s"
+                raise ConnectionError(message) from exc
             timeout = self._timeout_s
             connect_timeout = self._connect_timeout_s
-            self._client = Client(
+            self._client = _Client(
                 self.url,
                 self._source,
                 pool_size=1,

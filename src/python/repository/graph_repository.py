@@ -123,24 +123,28 @@ class GraphRepository:
     def upsert_vertices(
         self, label: str, rows: Sequence[Mapping[str, Any]], batch_size: int = DEFAULT_BATCH_SIZE
     ) -> int:
-        """Create or update vertices keyed by ``entity_id``; ``batch_size`` rows per request
-        (``batch_size=1`` is the one-request-per-element path, kept for comparison)."""
+        """Create or update vertices keyed by ``entity_id``, ``batch_size`` rows per request
+        (rows with other property keys go in their own requests). ``batch_size=1`` is the
+        one-request-per-element path, kept for comparison."""
         written = 0
-        for chunk in upserts.chunks(rows, batch_size):
-            items = upserts.vertex_items(label, chunk)
-            self.cache.clear()
-            written += int(self._one(upserts.upsert_vertices(self._g, items)) or 0)
+        for shape, items in upserts.vertex_groups(label, rows).items():
+            for chunk in upserts.chunks(items, batch_size):
+                self.cache.clear()
+                t = upserts.upsert_vertices(self._g, shape, list(chunk))
+                written += int(self._one(t) or 0)
         return written
 
     def upsert_edges(
         self, label: str, rows: Sequence[Mapping[str, Any]], batch_size: int = DEFAULT_BATCH_SIZE
     ) -> int:
-        """Create or update edges keyed by ``edge_id``; missing endpoints become bare vertices."""
+        """Create or update edges keyed by ``edge_id`` (unique across labels); a missing
+        endpoint becomes a bare vertex. An existing edge keeps its endpoints."""
         written = 0
-        for chunk in upserts.chunks(rows, batch_size):
-            items = upserts.edge_items(label, chunk)
-            self.cache.clear()
-            written += int(self._one(upserts.upsert_edges(self._g, items)) or 0)
+        for shape, items in upserts.edge_groups(label, rows).items():
+            for chunk in upserts.chunks(items, batch_size):
+                self.cache.clear()
+                t = upserts.upsert_edges(self._g, shape, list(chunk))
+                written += int(self._one(t) or 0)
         return written
 
     def upsert_vertex(self, label: str, row: Mapping[str, Any]) -> int:
@@ -172,12 +176,14 @@ class GraphRepository:
         return deleted
 
     def drop_all(self) -> None:
-        """Remove every vertex and edge (tests and ``banking load --drop``)."""
+        """Remove every vertex and edge (tests and ``banking load --drop``); slow on large
+        TinkerGraphs, see below."""
         self.cache.clear()
-        # TinkerGraph removes a dropped element from a key index by scanning the whole index,
-        # which makes a plain drop() quadratic. Dropping the indexed properties first (an O(1)
-        # index update each) empties the index so the element drops stay linear. Edges go
-        # first: TinkerGraph can also fail dropping a vertex that has a self-loop.
+        # TinkerGraph removes a dropped element from a key index by scanning the whole index
+        # table, so dropping N elements costs O(N x index capacity): expect seconds for tens of
+        # thousands of elements (a fresh server is the fast reset). Emptying the indexed
+        # properties first keeps each scan to empty buckets. Edges go first: TinkerGraph can
+        # fail dropping a vertex that has a self-loop.
         self._run(self._g.E().properties(upserts.EDGE_KEY).drop())
         self._run(self._g.E().drop())
         self._run(self._g.V().properties(upserts.VERTEX_KEY).drop())
