@@ -1,0 +1,154 @@
+"""What every core and event generator shares: the columnar contract and the model views of it.
+
+A generator implements ``generate_columns(n)`` (numpy, vectorised); ``generate_batch``,
+``generate`` and ``iter_batches`` are derived here from the columns, so all paths produce the
+same values and continue the same random streams.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any, ClassVar, Generic, TypeVar
+
+import numpy as np
+from pydantic import BaseModel
+
+from banking.errors import UsageError
+from banking.seeding import check_seed
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def check_count(n: Any, what: str = "n") -> int:
+    """``n`` as an int if it is a non-negative integer, else UsageError."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise UsageError(f"{what} must be a non-negative integer, got {n!r}")
+    return int(n)
+
+
+def check_batch_size(batch_size: Any) -> int:
+    size = check_count(batch_size, "batch_size")
+    if size == 0:
+        raise UsageError("batch_size must be positive")
+    return size
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day ``years`` earlier (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def to_day(day: date) -> np.datetime64:
+    return np.datetime64(day, "D")
+
+
+def random_days(rng: np.random.Generator, first: date, last: date, n: int) -> np.ndarray:
+    """``n`` uniform dates in ``[first, last]`` as datetime64[D]."""
+    span = (last - first).days
+    return to_day(first) + rng.integers(0, span + 1, n).astype("timedelta64[D]")
+
+
+def digits(rng: np.random.Generator, n: int, width: int, low: int = 0) -> np.ndarray:
+    """``n`` zero-padded decimal strings of ``width`` digits, each >= ``low``."""
+    values = rng.integers(low, 10**width, n, dtype=np.int64)
+    return np.char.zfill(values.astype(str), width)
+
+
+def object_array(values: list[Any] | np.ndarray) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+class ColumnGenerator(Generic[M]):
+    """Base of the generators: seed and reference date checks plus the model views."""
+
+    model: ClassVar[type[BaseModel]]
+
+    def __init__(self, seed: int = 42, *, reference_date: date) -> None:
+        self.seed = check_seed(seed)
+        if not isinstance(reference_date, date):
+            raise UsageError(f"reference_date must be a date, got {reference_date!r}")
+        self.reference_date = reference_date
+
+    def generate_columns(self, n: int) -> dict[str, np.ndarray]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def generate_batch(self, n: int) -> list[M]:
+        """``n`` models built from the columns (valid by construction, so not re-validated)."""
+        return self.models_from_columns(self.generate_columns(n))
+
+    def generate(self) -> M:
+        """One model."""
+        return self.generate_batch(1)[0]
+
+    def iter_batches(self, n: int, batch_size: int = 10_000) -> Iterator[list[M]]:
+        """``n`` models in lists of at most ``batch_size``: memory bounded by one batch."""
+        remaining = check_count(n)
+        size = check_batch_size(batch_size)
+        while remaining:
+            take = min(size, remaining)
+            remaining -= take
+            yield self.generate_batch(take)
+
+    def iter_columns(self, n: int, batch_size: int = 10_000) -> Iterator[dict[str, np.ndarray]]:
+        """Like ``iter_batches`` but yields column dicts (the fast path for bulk writers)."""
+        remaining = check_count(n)
+        size = check_batch_size(batch_size)
+        while remaining:
+            take = min(size, remaining)
+            remaining -= take
+            yield self.generate_columns(take)
+
+    @classmethod
+    def models_from_columns(cls, columns: dict[str, np.ndarray]) -> list[M]:
+        return construct_models(cls.model, columns)  # type: ignore[return-value]
+
+
+def construct_models(model: type[BaseModel], columns: dict[str, np.ndarray]) -> list[BaseModel]:
+    """Models from already-valid columns without validation: ``model_construct``, unrolled.
+
+    Same object state as ``model_construct`` (``__dict__``, fields set, no extra, no private),
+    but about 5x faster, and the fields-set is one shared frozenset (pydantic copies it before
+    any update), which saves ~200 bytes per model.
+    """
+    if model.__pydantic_post_init__ or model.__private_attributes__:
+        names = list(columns)
+        lists = [columns[name].tolist() for name in names]
+        return [
+            model.model_construct(**dict(zip(names, row, strict=True)))
+            for row in zip(*lists, strict=True)
+        ]
+    names = tuple(columns)
+    if set(names) != set(model.model_fields):
+        raise ValueError(f"columns {sorted(names)} do not match {model.__name__} fields")
+    fields_set = frozenset(names)
+    new = model.__new__
+    setattr_ = object.__setattr__
+    out = []
+    append = out.append
+    for row in zip(*(columns[name].tolist() for name in names), strict=True):
+        m = new(model)
+        setattr_(m, "__dict__", dict(zip(names, row, strict=True)))
+        setattr_(m, "__pydantic_fields_set__", fields_set)
+        setattr_(m, "__pydantic_extra__", None)
+        setattr_(m, "__pydantic_private__", None)
+        append(m)
+    return out
+
+
+def columns_length(columns: dict[str, np.ndarray]) -> int:
+    return len(next(iter(columns.values()))) if columns else 0
+
+
+def day_range_check(first: date, last: date) -> None:
+    if last < first:
+        raise UsageError(f"empty date range {first}..{last}")
+
+
+ONE_DAY = timedelta(days=1)
