@@ -1,0 +1,206 @@
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from banking.data_generators.core import PersonGenerator
+from banking.data_generators.orchestration import entity_counts, generate_bank, typology_counts
+from banking.dataset import ENTITIES, DatasetReader
+from banking.dataset.writers import DatasetWriter
+from banking.errors import UsageError
+from banking.models import Typology
+
+SMALL = {
+    "persons": 120,
+    "companies": 25,
+    "accounts": 200,
+    "transactions": 1_500,
+    "communications": 150,
+}
+HAVE_PATTERNS = importlib.util.find_spec("banking.data_generators.patterns") is not None
+
+
+def _records(reader, entity):
+    return list(reader.iter_records(entity))
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bank") / "ds"
+    summary = generate_bank(0.001, 5, out_dir=out, counts=SMALL, batch_size=64)
+    return summary, DatasetReader(out)
+
+
+def test_manifest_and_summary_agree_with_files(bank):
+    summary, reader = bank
+    m = reader.manifest
+    assert m["seed"] == 5 and m["scale"] == 0.001 and m["format"] == "jsonl"
+    assert m["reference_date"] == "2025-01-01" and m["package_version"]
+    for entity in ENTITIES:
+        assert len(_records(reader, entity)) == m["counts"][entity] == summary.counts[entity]
+    assert m["counts"]["persons"] >= SMALL["persons"]
+    assert summary.total == sum(m["counts"].values()) and summary.entities_per_second > 0
+    assert "transactions" in summary.render()
+
+
+def test_every_reference_exists(bank):
+    _, reader = bank
+    persons = {r["person_id"] for r in _records(reader, "persons")}
+    companies = {r["company_id"] for r in _records(reader, "companies")}
+    accounts = {r["account_id"] for r in _records(reader, "accounts")}
+    for a in _records(reader, "accounts"):
+        assert a["owner_id"] in (persons if a["owner_type"] == "person" else companies)
+    for t in _records(reader, "transactions"):
+        assert t["from_account"] in accounts and t["to_account"] in accounts
+        assert t["from_account"] != t["to_account"]
+    for c in _records(reader, "communications"):
+        assert c["from_person"] in persons and c["to_person"] in persons
+    for link in _records(reader, "ownership_links"):
+        assert link["company_id"] in companies
+        assert link["owner_id"] in (persons if link["owner_type"] == "person" else companies)
+
+
+def test_background_shareholdings_sum_to_at_most_100(bank):
+    _, reader = bank
+    totals = {}
+    for link in _records(reader, "ownership_links"):
+        if link["pattern_id"] is None:
+            totals[link["company_id"]] = totals.get(link["company_id"], 0) + link["pct"]
+    assert totals and max(totals.values()) <= 100.0 + 1e-9
+
+
+def test_all_records_validate(bank):
+    _, reader = bank
+    for entity in ENTITIES:
+        for batch in reader.iter_models(entity, 500):
+            assert batch
+
+
+def test_person_file_holds_the_predicted_ids_plus_pattern_entities(bank):
+    _, reader = bank
+    in_file = [r["person_id"] for r in _records(reader, "persons")]
+    predicted = PersonGenerator(5).generate_columns(SMALL["persons"])["person_id"].tolist()
+    assert len(set(in_file)) == len(in_file)
+    assert set(predicted) <= set(in_file)
+    extra = set(in_file) - set(predicted)
+    named = {e for p in reader.patterns() for e in p.entity_ids}
+    assert extra <= named
+
+
+@pytest.mark.skipif(
+    not HAVE_PATTERNS, reason="typologies (banking.data_generators.patterns) not merged yet"
+)
+def test_typologies_are_injected_and_labels_complete(bank):
+    _, reader = bank
+    patterns = reader.patterns()
+    assert {p.typology for p in patterns} == set(Typology)
+    assert reader.manifest["typologies"] == {t.value: 3 for t in Typology}
+    labelled = {
+        "transactions": ("txn_id", "transaction_ids"),
+        "ownership_links": ("link_id", "link_ids"),
+        "communications": ("comm_id", "communication_ids"),
+    }
+    by_id = {p.pattern_id: p for p in patterns}
+    for entity, (key, listed) in labelled.items():
+        stamped = {r[key]: r["pattern_id"] for r in _records(reader, entity) if r["pattern_id"]}
+        listed_ids = {e: p.pattern_id for p in patterns for e in getattr(p, listed)}
+        assert stamped == listed_ids, entity
+        assert set(stamped.values()) <= set(by_id)
+
+
+def test_generation_without_output_counts_the_same(bank):
+    summary, _ = bank
+    dry = generate_bank(0.001, 5, counts=SMALL, batch_size=64)
+    assert dry.counts == summary.counts and dry.out_dir is None
+
+
+def test_scale_defaults():
+    c = entity_counts(1.0)
+    assert c["accounts"] == 500_000 and c["transactions"] == 5_000_000
+    small = entity_counts(0.01)
+    assert small["accounts"] == 5_000 and small["transactions"] == 50_000
+    assert typology_counts(0.01) == {t.value: 3 for t in Typology}
+    assert typology_counts(1.0)["cycle"] == 100
+    assert typology_counts(0.5, {"cycle": 0})["cycle"] == 0
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"scale": 0},
+        {"scale": -1},
+        {"scale": float("nan")},
+        {"scale": 1, "counts": {"persons": -1}},
+        {"scale": 1, "counts": {"persons": 2.5}},
+        {"scale": 1, "counts": {"people": 3}},
+        {"scale": 1, "counts": {"accounts": 1}},
+        {"scale": 1, "typology_counts": {"laundromat": 3}},
+        {"scale": 1, "seed": -3},
+        {"scale": 1, "batch_size": 0},
+        {"scale": 1, "fmt": "xml", "out_dir": "unused"},
+    ],
+)
+def test_bad_arguments_fail_before_any_work(tmp_path, kwargs):
+    kwargs = dict(kwargs)
+    if "out_dir" in kwargs:
+        kwargs["out_dir"] = tmp_path / "x"
+    with pytest.raises(UsageError):
+        generate_bank(**kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _boom_after(monkeypatch, calls, exc):
+    original = DatasetWriter.write_records
+    seen = []
+
+    def failing(self, entity, records):
+        seen.append(entity)
+        if len(seen) > calls:
+            raise exc
+        return original(self, entity, records)
+
+    monkeypatch.setattr(DatasetWriter, "write_records", failing)
+
+
+@pytest.mark.parametrize("exc", [RuntimeError("disk on fire"), KeyboardInterrupt()])
+def test_failure_leaves_no_partial_dataset(tmp_path, monkeypatch, exc):
+    _boom_after(monkeypatch, 3, exc)
+    with pytest.raises(type(exc)):
+        generate_bank(0.001, 1, out_dir=tmp_path / "ds", counts=SMALL, batch_size=50)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_overwrite_keeps_the_old_dataset(tmp_path, monkeypatch):
+    out = tmp_path / "ds"
+    generate_bank(0.001, 1, out_dir=out, counts=SMALL)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    _boom_after(monkeypatch, 2, RuntimeError("fail"))
+    with pytest.raises(RuntimeError):
+        generate_bank(0.001, 2, out_dir=out, counts=SMALL, overwrite=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["ds"]
+
+
+def test_existing_output_needs_overwrite_and_must_be_a_dataset(tmp_path):
+    out = tmp_path / "ds"
+    generate_bank(0.001, 1, out_dir=out, counts=SMALL)
+    with pytest.raises(UsageError, match="already exists"):
+        generate_bank(0.001, 1, out_dir=out, counts=SMALL)
+    generate_bank(0.001, 2, out_dir=out, counts=SMALL, overwrite=True)
+    assert DatasetReader(out).manifest["seed"] == 2
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "keep.txt").write_text("mine")
+    with pytest.raises(UsageError, match="not a dataset"):
+        generate_bank(0.001, 1, out_dir=other, counts=SMALL, overwrite=True)
+    assert (other / "keep.txt").read_text() == "mine"
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(UsageError):
+        generate_bank(0.001, 1, out_dir=blocker / "ds", counts=SMALL)
+
+
+def test_output_directory_is_not_private(tmp_path):
+    out = tmp_path / "ds"
+    generate_bank(0.001, 1, out_dir=out, counts=SMALL)
+    assert Path(out).stat().st_mode & 0o055 == 0o055
