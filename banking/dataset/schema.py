@@ -108,5 +108,27 @@ def records_from_columns(entity: str, columns: dict[str, np.ndarray]) -> list[di
     return [dict(zip(names, row, strict=True)) for row in zip(*lists, strict=True)]
 
 
+def columns_from_records(entity: str, records: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Inverse of ``records_from_columns`` for the scalar kinds (dates back to datetime64)."""
+    out: dict[str, np.ndarray] = {}
+    for name, kind in field_kinds(entity).items():
+        values = [r[name] for r in records]
+        if kind == "date":
+            out[name] = np.array(values, dtype="datetime64[D]")
+        elif kind == "datetime":
+            out[name] = np.array(values, dtype="datetime64[s]")
+        elif kind == "bool":
+            out[name] = np.array(values, dtype=bool)
+        elif kind == "float":
+            out[name] = np.array(values, dtype=np.float64)
+        elif kind == "int":
+            out[name] = np.array(values, dtype=np.int64)
+        else:
+            column = np.empty(len(values), dtype=object)
+            column[:] = values
+            out[name] = column
+    return out
+
+
 def records_from_models(models: typing.Iterable[BaseModel]) -> list[dict[str, Any]]:
     return [m.model_dump(mode="json") for m in models]

@@ -72,6 +72,10 @@ class _EntityFile:
     def write(self, records: list[dict[str, Any]]) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def write_columns(self, columns: dict[str, np.ndarray]) -> None:
+        """Append a generator's columns (formats with a columnar layout override this)."""
+        self.write(records_from_columns(self.entity, columns))
+
     def close(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -158,6 +162,16 @@ class _ParquetFile(_EntityFile):
         self._writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
         self.rows += len(records)
 
+    def write_columns(self, columns: dict[str, np.ndarray]) -> None:
+        n = len(next(iter(columns.values()))) if columns else 0
+        if not n or "json" in self.kinds.values() or "strlist" in self.kinds.values():
+            super().write_columns(columns)
+            return
+        pa = self._pa
+        arrays = [pa.array(columns[f.name], f.type, from_pandas=False) for f in self.schema]
+        self._writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+        self.rows += n
+
     def close(self) -> None:
         self._writer.close()
 
@@ -200,8 +214,8 @@ class DatasetWriter:
             self._files[entity].write(records)
 
     def write_columns(self, entity: str, columns: dict[str, np.ndarray]) -> None:
-        """Append a generator's columns."""
-        self.write_records(entity, records_from_columns(entity, columns))
+        """Append a generator's columns (column names = model field names)."""
+        self._files[entity].write_columns(columns)
 
     def write_models(self, entity: str, models: Iterable[BaseModel]) -> None:
         self.write_records(entity, records_from_models(models))

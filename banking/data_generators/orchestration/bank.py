@@ -38,7 +38,7 @@ from banking.data_generators.orchestration.output import atomic_directory, check
 from banking.data_generators.orchestration.ownership import OwnershipGenerator
 from banking.data_generators.orchestration.scale import check_scale, entity_counts
 from banking.data_generators.orchestration.scale import typology_counts as default_typology_counts
-from banking.dataset.schema import ENTITIES, records_from_columns, records_from_models
+from banking.dataset.schema import ENTITIES, columns_from_records, records_from_models
 from banking.dataset.writers import DatasetWriter, check_format
 from banking.errors import UsageError
 from banking.ids import IdSequence
@@ -127,12 +127,14 @@ class _Interleaver:
         return extra
 
     def mix(
-        self, records: list[dict[str, Any]], extra: list[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
+        self, entity: str, columns: dict[str, np.ndarray], extra: list[dict[str, Any]]
+    ) -> dict[str, np.ndarray]:
+        """``columns`` plus ``extra``, shuffled together."""
         if not extra:
-            return records
-        combined = records + extra
-        return [combined[i] for i in self._rng.permutation(len(combined)).tolist()]
+            return columns
+        more = columns_from_records(entity, extra)
+        order = self._rng.permutation(len(next(iter(columns.values()))) + len(extra))
+        return {name: np.concatenate([col, more[name]])[order] for name, col in columns.items()}
 
     def rest(self) -> list[dict[str, Any]]:
         """Extra records whose batch never came (the entity had no background rows)."""
@@ -279,11 +281,7 @@ class _BankBuilder:
         for cols in columns:
             n = len(next(iter(cols.values())))
             extra = mixer.next_extra()
-            if isinstance(sink, _CountingSink):
-                sink.write_columns(entity, cols)
-                sink.write_records(entity, extra)
-            else:
-                sink.write_records(entity, mixer.mix(records_from_columns(entity, cols), extra))
+            sink.write_columns(entity, mixer.mix(entity, cols, extra))
             self.progress.update(n)
         sink.write_records(entity, mixer.rest())
 

@@ -204,3 +204,144 @@ def test_output_directory_is_not_private(tmp_path):
     out = tmp_path / "ds"
     generate_bank(0.001, 1, out_dir=out, counts=SMALL)
     assert Path(out).stat().st_mode & 0o055 == 0o055
+
+
+def _fake_patterns_module():
+    """A stand-in with the typology API, to test the wiring independently of the typologies."""
+    import types
+    from dataclasses import dataclass, field
+    from datetime import datetime
+
+    from banking.data_generators.core import PersonGenerator
+    from banking.ids import IdSequence
+    from banking.models import Account, Communication, OwnershipLink, Pattern, Transaction
+
+    @dataclass(frozen=True)
+    class PatternContext:
+        person_ids: object
+        company_ids: object
+        account_ids: object
+        account_owner_ids: object
+        reference_date: object = None
+        window_days: int = 365
+
+    @dataclass
+    class InjectedPatterns:
+        patterns: list = field(default_factory=list)
+        persons: list = field(default_factory=list)
+        companies: list = field(default_factory=list)
+        accounts: list = field(default_factory=list)
+        transactions: list = field(default_factory=list)
+        ownership_links: list = field(default_factory=list)
+        communications: list = field(default_factory=list)
+
+        def extend(self, other):
+            for name in self.__dataclass_fields__:
+                getattr(self, name).extend(getattr(other, name))
+
+    def inject(typology, ctx, count, seed, **params):
+        ns = typology.value
+        out = InjectedPatterns()
+        pids, tids = IdSequence(seed, "pattern", ns), IdSequence(seed, "transaction", ns)
+        for i in range(count):
+            pid = pids.next()
+            mule = (
+                PersonGenerator(seed)
+                .generate()
+                .model_copy(update={"person_id": IdSequence(seed, "person", ns).take(i + 1)[-1]})
+            )
+            acct = Account(
+                account_id=IdSequence(seed, "account", ns).take(i + 1)[-1],
+                iban="GB82WEST12345698765432",
+                owner_id=mule.person_id,
+                owner_type="person",
+                account_type="checking",
+                currency="USD",
+                opened_date="2020-01-01",
+                balance=1.0,
+                bank_country="GB",
+            )
+            txns = [
+                Transaction(
+                    txn_id=tids.next(),
+                    from_account=str(ctx.account_ids[i]),
+                    to_account=acct.account_id,
+                    amount=9_000.0 + k,
+                    currency="USD",
+                    timestamp=datetime(2024, 5, 1, 10, k),
+                    channel="cash",
+                    pattern_id=pid,
+                )
+                for k in range(2)
+            ]
+            link = OwnershipLink(
+                link_id=IdSequence(seed, "ownership", ns).take(i + 1)[-1],
+                owner_id=mule.person_id,
+                owner_type="person",
+                company_id=str(ctx.company_ids[i]),
+                pct=25.0,
+                pattern_id=pid,
+            )
+            comm = Communication(
+                comm_id=IdSequence(seed, "communication", ns).take(i + 1)[-1],
+                from_person=mule.person_id,
+                to_person=str(ctx.person_ids[0]),
+                channel="sms",
+                timestamp=datetime(2024, 5, 1, 9),
+                pattern_id=pid,
+            )
+            out.persons.append(mule)
+            out.accounts.append(acct)
+            out.transactions += txns
+            out.ownership_links.append(link)
+            out.communications.append(comm)
+            out.patterns.append(
+                Pattern(
+                    pattern_id=pid,
+                    typology=typology,
+                    account_ids=(acct.account_id,),
+                    entity_ids=(mule.person_id,),
+                    transaction_ids=tuple(t.txn_id for t in txns),
+                    link_ids=(link.link_id,),
+                    communication_ids=(comm.comm_id,),
+                    expected={"ubo": {mule.person_id: 25.0}},
+                )
+            )
+        return out
+
+    return types.SimpleNamespace(
+        PatternContext=PatternContext, InjectedPatterns=InjectedPatterns, inject=inject
+    )
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_injected_elements_are_written_mixed_in_and_consistent(tmp_path, monkeypatch, fmt):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "banking.data_generators.patterns", _fake_patterns_module())
+    out = tmp_path / "ds"
+    summary = generate_bank(0.001, 9, out_dir=out, fmt=fmt, counts=SMALL, batch_size=100)
+    reader = DatasetReader(out)
+    assert summary.typologies == {t.value: 3 for t in Typology}
+    assert reader.manifest["typologies"] == summary.typologies
+    patterns = reader.patterns()
+    assert len(patterns) == 33
+    persons = [r["person_id"] for r in _records(reader, "persons")]
+    accounts = [r["account_id"] for r in _records(reader, "accounts")]
+    assert len(persons) == SMALL["persons"] + 33 and len(accounts) == SMALL["accounts"] + 33
+    mules = {p.entity_ids[0] for p in patterns}
+    assert mules <= set(persons)
+    # Mixed in, not appended: some mule appears before the last background batch.
+    assert min(persons.index(m) for m in mules) < SMALL["persons"] - 100
+    txns = _records(reader, "transactions")
+    assert len(txns) == SMALL["transactions"] + 66
+    stamped = {t["txn_id"] for t in txns if t["pattern_id"]}
+    assert stamped == {t for p in patterns for t in p.transaction_ids}
+    assert {t["to_account"] for t in txns} <= set(accounts)
+    links = _records(reader, "ownership_links")
+    targeted = {r["company_id"] for r in links if r["pattern_id"]}
+    assert len(targeted) == 3 and all(r["pattern_id"] for r in links if r["company_id"] in targeted)
+    comms = _records(reader, "communications")
+    assert sum(1 for c in comms if c["pattern_id"]) == 33
+    for entity in ENTITIES:
+        assert sum(len(b) for b in reader.iter_models(entity, 1000)) == reader.count(entity)
