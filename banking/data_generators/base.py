@@ -114,32 +114,45 @@ def construct_models(model: type[BaseModel], columns: dict[str, np.ndarray]) -> 
     """Models from already-valid columns without validation: ``model_construct``, unrolled.
 
     Same object state as ``model_construct`` (``__dict__``, fields set, no extra, no private),
-    but about 2-3x faster. The fields-set is one set shared by the batch: the models are frozen,
-    and ``model_copy`` copies the set before updating it; sharing saves ~700 bytes per model.
+    about 3-4x faster: a constructor specialised to the column names is compiled once per call
+    (the technique ``dataclasses`` uses) and mapped over the columns. The fields-set is one set
+    shared by the batch: the models are frozen, and ``model_copy`` copies the set before
+    updating it; sharing saves ~700 bytes per model.
     """
+    names = tuple(columns)
+    if set(names) != set(model.model_fields):
+        raise ValueError(f"columns {sorted(names)} do not match {model.__name__} fields")
+    lists = [columns[name].tolist() for name in names]
     if model.__pydantic_post_init__ or model.__private_attributes__:
-        names = list(columns)
-        lists = [columns[name].tolist() for name in names]
         return [
             model.model_construct(**dict(zip(names, row, strict=True)))
             for row in zip(*lists, strict=True)
         ]
-    names = tuple(columns)
-    if set(names) != set(model.model_fields):
-        raise ValueError(f"columns {sorted(names)} do not match {model.__name__} fields")
-    fields_set = set(names)
-    new = model.__new__
-    setattr_ = object.__setattr__
-    out = []
-    append = out.append
-    for row in zip(*(columns[name].tolist() for name in names), strict=True):
-        m = new(model)
-        setattr_(m, "__dict__", dict(zip(names, row, strict=True)))
-        setattr_(m, "__pydantic_fields_set__", fields_set)
-        setattr_(m, "__pydantic_extra__", None)
-        setattr_(m, "__pydantic_private__", None)
-        append(m)
-    return out
+    return list(map(_constructor(model, names), *lists))
+
+
+def _constructor(model: type[BaseModel], names: tuple[str, ...]) -> Any:
+    if not all(name.isidentifier() for name in names):
+        raise ValueError(f"field names must be identifiers: {names!r}")
+    params = ", ".join(f"v{i}" for i in range(len(names)))
+    fields = ", ".join(f"{name!r}: v{i}" for i, name in enumerate(names))
+    source = (
+        f"def make({params}):\n"
+        "    m = new(model)\n"
+        f"    setattr_(m, '__dict__', {{{fields}}})\n"
+        "    setattr_(m, '__pydantic_fields_set__', fields_set)\n"
+        "    setattr_(m, '__pydantic_extra__', None)\n"
+        "    setattr_(m, '__pydantic_private__', None)\n"
+        "    return m\n"
+    )
+    namespace: dict[str, Any] = {
+        "new": model.__new__,
+        "model": model,
+        "setattr_": object.__setattr__,
+        "fields_set": set(names),
+    }
+    exec(source, namespace)  # names are checked identifiers from the model's own fields
+    return namespace["make"]
 
 
 def columns_length(columns: dict[str, np.ndarray]) -> int:

@@ -104,8 +104,8 @@ def _weighted(
     pairs = list(items.items()) if isinstance(items, Mapping) else list(items)
     values = np.empty(len(pairs), dtype=object)
     values[:] = [name for name, _ in pairs]
-    weights = np.array([w for _, w in pairs], dtype=np.float64)
-    return values, weights / weights.sum()
+    cdf = np.cumsum(np.array([w for _, w in pairs], dtype=np.float64))
+    return values, cdf / cdf[-1]
 
 
 def _uniform(items: Iterable[str]) -> np.ndarray:
@@ -123,8 +123,8 @@ class Vocabulary:
         first = dict(people.first_names_female)
         for name, weight in people.first_names_male.items():
             first[name] = first.get(name, 0.0) + weight
-        self.first_names, self.first_name_p = _weighted(sorted(first.items()))
-        self.last_names, self.last_name_p = _weighted(people.last_names)
+        self.first_names, self.first_name_cdf = _weighted(sorted(first.items()))
+        self.last_names, self.last_name_cdf = _weighted(people.last_names)
         address = faker_address.Provider
         self.street_suffixes = _uniform(address.street_suffixes)
         self.city_prefixes = _uniform(address.city_prefixes)
@@ -132,17 +132,28 @@ class Vocabulary:
         self.states = _uniform(address.states_abbr)
         self.company_suffixes = _uniform(faker_company.Provider.company_suffixes)
         self.email_domains = _uniform(faker_internet.Provider.free_email_domains)
-        self.countries, self.country_p = _weighted(COUNTRIES)
-        self.foreign_currencies, self.foreign_currency_p = _weighted(FOREIGN_CURRENCIES)
-        self.industries, self.industry_p = _weighted(INDUSTRIES)
+        self.countries, self.country_cdf = _weighted(COUNTRIES)
+        self.foreign_currencies, self.foreign_currency_cdf = _weighted(FOREIGN_CURRENCIES)
+        self.industries, self.industry_cdf = _weighted(INDUSTRIES)
         self.currency_of = dict(CURRENCY_OF)
+        self.first_names_lower = _uniform(name.lower() for name in self.first_names)
+        self.first_initials_lower = _uniform(name[0].lower() for name in self.first_names)
+        self.last_names_lower = _uniform(name.lower() for name in self.last_names)
+        # Zero-padded decimal strings by value: formatting by lookup beats f"{x:04d}" per row.
+        self.pad2 = [f"{i:02d}" for i in range(100)]
+        self.pad3 = [f"{i:03d}" for i in range(1000)]
+        self.pad4 = [f"{i:04d}" for i in range(10_000)]
+
+    @staticmethod
+    def index(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
+        """``n`` indices drawn by inverse CDF (``cdf`` cumulative, ending at 1): O(n log k)."""
+        idx = np.searchsorted(cdf, rng.random(n), side="right")
+        return np.minimum(idx, len(cdf) - 1)
 
     def sample(
-        self, rng: np.random.Generator, values: np.ndarray, p: np.ndarray | None, n: int
+        self, rng: np.random.Generator, values: np.ndarray, cdf: np.ndarray | None, n: int
     ) -> np.ndarray:
-        """``n`` draws from ``values`` (with weights ``p``): inverse-CDF, O(n log k)."""
-        if p is None:
+        """``n`` draws from ``values``: uniform, or weighted by the cumulative ``cdf``."""
+        if cdf is None:
             return values[rng.integers(0, len(values), n)]
-        cdf = np.cumsum(p)
-        idx = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
-        return values[np.minimum(idx, len(values) - 1)]
+        return values[self.index(rng, cdf, n)]

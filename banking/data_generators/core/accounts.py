@@ -102,13 +102,13 @@ class AccountGenerator(ColumnGenerator[Account]):
             is_person, _choice(rng, PERSON_ACCOUNT_TYPES, n), _choice(rng, COMPANY_ACCOUNT_TYPES, n)
         ).astype(object)
         domestic = rng.random(n) < DOMESTIC_SHARE
-        bank_country = np.where(domestic, "US", v.sample(rng, v.countries, v.country_p, n)).astype(
-            object
-        )
+        bank_country = np.where(
+            domestic, "US", v.sample(rng, v.countries, v.country_cdf, n)
+        ).astype(object)
         home_currency = object_array([v.currency_of[c] for c in bank_country.tolist()])
         foreign = rng.random(n) < FOREIGN_CURRENCY_SHARE
         currency = np.where(
-            foreign, v.sample(rng, v.foreign_currencies, v.foreign_currency_p, n), home_currency
+            foreign, v.sample(rng, v.foreign_currencies, v.foreign_currency_cdf, n), home_currency
         ).astype(object)
         age = np.minimum(
             np.floor(rng.exponential(0.25, n) * MAX_ACCOUNT_AGE_DAYS), MAX_ACCOUNT_AGE_DAYS

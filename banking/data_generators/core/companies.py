@@ -54,9 +54,9 @@ class CompanyGenerator(ColumnGenerator[Company]):
         n = check_count(n)
         rng, v = self._rng, self.vocab
         form = rng.integers(0, 4, n).tolist()
-        a = v.sample(rng, v.last_names, v.last_name_p, n).tolist()
-        b = v.sample(rng, v.last_names, v.last_name_p, n).tolist()
-        c = v.sample(rng, v.last_names, v.last_name_p, n).tolist()
+        a = v.sample(rng, v.last_names, v.last_name_cdf, n).tolist()
+        b = v.sample(rng, v.last_names, v.last_name_cdf, n).tolist()
+        c = v.sample(rng, v.last_names, v.last_name_cdf, n).tolist()
         suffix = v.sample(rng, v.company_suffixes, None, n).tolist()
         names = []
         for f, x, y, z, s in zip(form, a, b, c, suffix, strict=True):
@@ -66,16 +66,19 @@ class CompanyGenerator(ColumnGenerator[Company]):
                 names.append(f"{x}-{y} {s}")
             else:
                 names.append(f"{x}, {y} and {z}")
-        country = v.sample(rng, v.countries, v.country_p, n)
+        country = v.sample(rng, v.countries, v.country_cdf, n)
         state = v.sample(rng, v.states, None, n).tolist()
         reg = rng.integers(0, 10**8, n).tolist()
-        registration = object_array([f"{s}-{r:08d}" for s, r in zip(state, reg, strict=True)])
-        industry = v.sample(rng, v.industries, v.industry_p, n)
+        p4 = v.pad4
+        registration = object_array(
+            [f"{s}-{p4[r // 10_000]}{p4[r % 10_000]}" for s, r in zip(state, reg, strict=True)]
+        )
+        industry = v.sample(rng, v.industries, v.industry_cdf, n)
         # Young firms dominate: exponential age, capped at the oldest allowed date.
         age = np.minimum(np.floor(rng.exponential(0.15, n) * self._span), self._span)
         incorporated = self._last_day - age.astype(np.int64).astype("timedelta64[D]")
         house = rng.integers(1, 10_000, n).tolist()
-        street = v.sample(rng, v.last_names, v.last_name_p, n).tolist()
+        street = v.sample(rng, v.last_names, v.last_name_cdf, n).tolist()
         street_suffix = v.sample(rng, v.street_suffixes, None, n).tolist()
         suite = rng.integers(100, 2000, n).tolist()
         address = object_array(
@@ -88,12 +91,15 @@ class CompanyGenerator(ColumnGenerator[Company]):
         exchange = rng.integers(200, 1000, n).tolist()
         line = rng.integers(0, 10_000, n).tolist()
         phone = object_array(
-            [f"+1-{p}-{e}-{x:04d}" for p, e, x in zip(area, exchange, line, strict=True)]
+            [f"+1-{p}-{e}-{p4[x]}" for p, e, x in zip(area, exchange, line, strict=True)]
         )
         # EIN shape: two-digit campus prefix, seven digits.
         prefix = rng.integers(10, 99, n).tolist()
         serial = rng.integers(0, 10**7, n).tolist()
-        tax_id = object_array([f"{p:02d}-{s:07d}" for p, s in zip(prefix, serial, strict=True)])
+        p3 = v.pad3
+        tax_id = object_array(
+            [f"{p}-{p3[s // 10_000]}{p4[s % 10_000]}" for p, s in zip(prefix, serial, strict=True)]
+        )
         return {
             "company_id": self._ids.take(n).astype(object),
             "name": object_array(names),

@@ -56,21 +56,22 @@ class PersonGenerator(ColumnGenerator[Person]):
     def generate_columns(self, n: int) -> dict[str, np.ndarray]:
         n = check_count(n)
         rng, v = self._rng, self.vocab
-        first = v.sample(rng, v.first_names, v.first_name_p, n)
-        last = v.sample(rng, v.last_names, v.last_name_p, n)
+        first_idx = v.index(rng, v.first_name_cdf, n)
+        last_idx = v.index(rng, v.last_name_cdf, n)
+        first, last = v.first_names[first_idx], v.last_names[last_idx]
         # Adult age profile: a beta bump around the late 30s/40s over the 18..95 range.
         span = int((self._dob_last - self._dob_first).astype(np.int64))
         offset = np.floor(rng.beta(1.6, 2.4, n) * (span + 1)).astype(np.int64)
         dob = self._dob_last - np.minimum(offset, span).astype("timedelta64[D]")
-        country = v.sample(rng, v.countries, v.country_p, n)
+        country = v.sample(rng, v.countries, v.country_cdf, n)
         foreign_born = rng.random(n) < 0.08
         nationality = np.where(
-            foreign_born, v.sample(rng, v.countries, v.country_p, n), country
+            foreign_born, v.sample(rng, v.countries, v.country_cdf, n), country
         ).astype(object)
         street = np.where(
             rng.random(n) < 0.5,
-            v.sample(rng, v.last_names, v.last_name_p, n),
-            v.sample(rng, v.first_names, v.first_name_p, n),
+            v.sample(rng, v.last_names, v.last_name_cdf, n),
+            v.sample(rng, v.first_names, v.first_name_cdf, n),
         )
         house = rng.integers(1, 10_000, n)
         suffix = v.sample(rng, v.street_suffixes, None, n)
@@ -81,7 +82,7 @@ class PersonGenerator(ColumnGenerator[Person]):
             ]
         )
         city = self._cities(rng, n)
-        email = self._emails(rng, first, last, n)
+        email = self._emails(rng, first_idx, last_idx, n)
         phone = self._phones(rng, n)
         tax_id = self._ssns(rng, n)
         is_pep = rng.random(n) < self.pep_rate
@@ -109,8 +110,8 @@ class PersonGenerator(ColumnGenerator[Person]):
         v = self.vocab
         form = rng.integers(0, 4, n).tolist()
         prefix = v.sample(rng, v.city_prefixes, None, n).tolist()
-        stem = v.sample(rng, v.first_names, v.first_name_p, n).tolist()
-        surname = v.sample(rng, v.last_names, v.last_name_p, n).tolist()
+        stem = v.sample(rng, v.first_names, v.first_name_cdf, n).tolist()
+        surname = v.sample(rng, v.last_names, v.last_name_cdf, n).tolist()
         suffix = v.sample(rng, v.city_suffixes, None, n).tolist()
         state = v.sample(rng, v.states, None, n).tolist()
         out = []
@@ -127,31 +128,32 @@ class PersonGenerator(ColumnGenerator[Person]):
         return object_array(out)
 
     def _emails(
-        self, rng: np.random.Generator, first: np.ndarray, last: np.ndarray, n: int
+        self, rng: np.random.Generator, first_idx: np.ndarray, last_idx: np.ndarray, n: int
     ) -> np.ndarray:
+        """``first.last42@``, ``flast42@`` or ``first_last42@`` a free mail domain."""
         v = self.vocab
         domain = v.sample(rng, v.email_domains, None, n).tolist()
-        style = rng.integers(0, 3, n).tolist()
+        style = rng.integers(0, 3, n)
         number = rng.integers(1, 100, n).tolist()
-        out = []
-        for f, ln, d, s, k in zip(
-            first.tolist(), last.tolist(), domain, style, number, strict=True
-        ):
-            f, ln = f.lower(), ln.lower()
-            if s == 0:
-                out.append(f"{f}.{ln}{k}@{d}")
-            elif s == 1:
-                out.append(f"{f[0]}{ln}{k}@{d}")
-            else:
-                out.append(f"{f}_{ln}{k}@{d}")
-        return object_array(out)
+        head = np.where(
+            style == 1, v.first_initials_lower[first_idx], v.first_names_lower[first_idx]
+        ).tolist()
+        sep = np.array([".", "", "_"], dtype=object)[style].tolist()
+        last = v.last_names_lower[last_idx].tolist()
+        return object_array(
+            [
+                f"{h}{s}{ln}{k}@{d}"
+                for h, s, ln, k, d in zip(head, sep, last, number, domain, strict=True)
+            ]
+        )
 
     def _phones(self, rng: np.random.Generator, n: int) -> np.ndarray:
         area = rng.integers(201, 990, n).tolist()
         exchange = rng.integers(200, 1000, n).tolist()
         line = rng.integers(0, 10_000, n).tolist()
+        pad4 = self.vocab.pad4
         return object_array(
-            [f"+1-{a}-{e}-{x:04d}" for a, e, x in zip(area, exchange, line, strict=True)]
+            [f"+1-{a}-{e}-{pad4[x]}" for a, e, x in zip(area, exchange, line, strict=True)]
         )
 
     def _ssns(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -160,8 +162,9 @@ class PersonGenerator(ColumnGenerator[Person]):
         area = np.where(area >= 666, area + 1, area).tolist()
         group = rng.integers(1, 100, n).tolist()
         serial = rng.integers(1, 10_000, n).tolist()
+        p2, p3, p4 = self.vocab.pad2, self.vocab.pad3, self.vocab.pad4
         return object_array(
-            [f"{a:03d}-{g:02d}-{s:04d}" for a, g, s in zip(area, group, serial, strict=True)]
+            [f"{p3[a]}-{p2[g]}-{p4[s]}" for a, g, s in zip(area, group, serial, strict=True)]
         )
 
 

@@ -81,3 +81,10 @@ def test_models_validate():
 def test_bad_arguments(kwargs):
     with pytest.raises(UsageError):
         TransactionGenerator(1, **kwargs)
+
+
+def test_activity_is_skewed_towards_hub_accounts():
+    cols = TransactionGenerator(8).generate_columns(100_000)
+    _, counts = np.unique(cols["from_account"], return_counts=True)
+    top = np.sort(counts)[::-1][: len(counts) // 100].sum()
+    assert top / counts.sum() > 0.05  # the busiest 1% send well over 1%
