@@ -7,7 +7,9 @@ import sys
 
 from banking.dataset.schema import FORMATS
 from banking.errors import UsageError
+from banking.models import Typology
 
+TYPOLOGIES = tuple(t.value for t in Typology)
 ENTITY_OPTIONS = ("persons", "companies", "accounts", "transactions", "communications")
 
 DESCRIPTION = """\
@@ -26,6 +28,7 @@ examples:
   banking generate --scale 0.01 --out data/bank
   banking generate --scale 0.1 --seed 7 --format parquet --out data/bank7 --force
   banking generate --scale 0.01 --transactions 1000 --out data/tiny
+  banking generate --persons 10 --accounts 20 --transactions 50 --typology-count 0 --out t
 """
 
 
@@ -77,6 +80,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     counts = parser.add_argument_group("count overrides (instead of the scale's defaults)")
     for name in ENTITY_OPTIONS:
         counts.add_argument(f"--{name}", type=_count, metavar="N", help=f"number of {name}")
+    parser.add_argument(
+        "--typology-count",
+        type=_count,
+        metavar="N",
+        help="instances of each AML typology (default: 100 x scale, at least 3; 0 for none)",
+    )
     parser.add_argument("--force", action="store_true", help="replace an existing dataset in DIR")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     parser.set_defaults(func=run)
@@ -97,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
         out_dir=args.out,
         fmt=args.fmt,
         counts=overrides,
+        typology_counts=None
+        if args.typology_count is None
+        else dict.fromkeys(TYPOLOGIES, args.typology_count),
         overwrite=args.force,
         progress=Progress(label="generating", quiet=args.quiet),
     )

@@ -79,8 +79,8 @@ class BankSummary:
             lines += [f"{name:<18}{n:>12,}" for name, n in self.typologies.items()]
         where = f" -> {self.out_dir} ({self.format})" if self.out_dir else ""
         lines.append(
-            f"{self.total:,} records in {self.seconds:.2f} s "
-            f"({self.entities_per_second:,.0f} records/s){where}"
+            f"{self.total:,} entities in {self.seconds:.2f} s "
+            f"({self.entities_per_second:,.0f} entities/s){where}"
         )
         return "\n".join(lines)
 

@@ -45,7 +45,7 @@ def test_generate_writes_and_summarises_then_needs_force(tmp_path, capsys):
     out = tmp_path / "ds"
     assert main(["generate", "--out", str(out), "--seed", "3", "--format", "csv", *TINY]) == 0
     summary = capsys.readouterr().out
-    assert "transactions" in summary and "records/s" in summary
+    assert "transactions" in summary and "entities/s" in summary
     reader = DatasetReader(out)
     assert reader.format == "csv" and reader.manifest["counts"]["accounts"] >= 80
     assert main(["generate", "--out", str(out), *TINY]) == 2
@@ -79,3 +79,15 @@ def test_exit_codes_in_a_real_process(tmp_path):
     assert "Traceback" not in again.stderr
     bad = run("--out", str(tmp_path / "x"), "--scale", "-1")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_typology_count_zero_allows_a_tiny_bank(tmp_path):
+    args = ["--persons", "3", "--companies", "1", "--accounts", "4", "--transactions", "5",
+            "--communications", "2"]  # fmt: skip
+    assert main(["generate", "--out", str(tmp_path / "a"), "--quiet", *args]) == 2
+    assert not (tmp_path / "a").exists()
+    out = tmp_path / "b"
+    assert main(["generate", "--out", str(out), "--quiet", "--typology-count", "0", *args]) == 0
+    reader = DatasetReader(out)
+    assert reader.manifest["typologies"] == {} and reader.count("transactions") == 5
+    assert reader.patterns() == []
