@@ -98,14 +98,9 @@ class _CountingSink:
         self.counts[entity] += len(next(iter(columns.values()))) if columns else 0
 
 
-def _load_patterns() -> Any | None:
-    """PAT's typology package, or None while it is not part of this checkout."""
-    try:
-        return importlib.import_module("banking.data_generators.patterns")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("banking.data_generators.patterns"):
-            return None
-        raise
+def _load_patterns() -> Any:
+    """The typology package, imported when first needed (keeps ``import banking`` light)."""
+    return importlib.import_module("banking.data_generators.patterns")
 
 
 class _Interleaver:
@@ -198,9 +193,9 @@ class _BankBuilder:
 
     def _inject(self) -> None:
         wanted = {t: n for t, n in self.typologies.items() if n > 0}
-        patterns = _load_patterns() if wanted else None
-        if patterns is None:
+        if not wanted:
             return
+        patterns = _load_patterns()
         self.progress.set_label("typologies")
         ctx = patterns.PatternContext(
             person_ids=self.person_ids,

@@ -1,4 +1,3 @@
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ SMALL = {
     "transactions": 1_500,
     "communications": 150,
 }
-HAVE_PATTERNS = importlib.util.find_spec("banking.data_generators.patterns") is not None
 
 
 def _records(reader, entity):
@@ -87,9 +85,6 @@ def test_person_file_holds_the_predicted_ids_plus_pattern_entities(bank):
     assert extra <= named
 
 
-@pytest.mark.skipif(
-    not HAVE_PATTERNS, reason="typologies (banking.data_generators.patterns) not merged yet"
-)
 def test_typologies_are_injected_and_labels_complete(bank):
     _, reader = bank
     patterns = reader.patterns()
@@ -106,6 +101,45 @@ def test_typologies_are_injected_and_labels_complete(bank):
         listed_ids = {e: p.pattern_id for p in patterns for e in getattr(p, listed)}
         assert stamped == listed_ids, entity
         assert set(stamped.values()) <= set(by_id)
+    accounts = {r["account_id"] for r in _records(reader, "accounts")}
+    entities = {r["person_id"] for r in _records(reader, "persons")}
+    entities |= {r["company_id"] for r in _records(reader, "companies")}
+    for p in patterns:
+        assert set(p.account_ids) <= accounts and set(p.entity_ids) <= entities
+
+
+def _effective_ownership(links, company):
+    """{person: effective %} over every simple ownership path into ``company``."""
+    owners_of = {}
+    for link in links:
+        owners_of.setdefault(link["company_id"], []).append(link)
+    out = {}
+
+    def walk(node, share, seen):
+        for link in owners_of.get(node, []):
+            owner, part = link["owner_id"], share * link["pct"] / 100.0
+            if owner in seen:
+                continue
+            if link["owner_type"] == "person":
+                out[owner] = out.get(owner, 0.0) + part
+            else:
+                walk(owner, part, seen | {owner})
+
+    walk(company, 1.0, {company})
+    return {person: round(v * 100.0, 9) for person, v in out.items()}
+
+
+def test_background_shareholdings_leave_ownership_ground_truth_exact(bank):
+    _, reader = bank
+    links = _records(reader, "ownership_links")
+    chains = [p for p in reader.patterns() if p.typology == Typology.OWNERSHIP_CHAIN]
+    assert chains
+    for p in chains:
+        got = _effective_ownership(links, p.expected["company"])
+        expected = {**p.expected["ubos"], **p.expected["below_threshold"]}
+        assert got.keys() == expected.keys()
+        for person, pct in expected.items():
+            assert got[person] == pytest.approx(pct, abs=1e-6)
 
 
 def test_generation_without_output_counts_the_same(bank):
