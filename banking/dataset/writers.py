@@ -101,7 +101,7 @@ class _CsvFile(_EntityFile):
     def __init__(self, path: Path, entity: str) -> None:
         super().__init__(path, entity)
         self._fh: IO[str] = open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115
-        self._csv = csv.writer(self._fh, lineterminator="\n")
+        self._csv = csv.writer(self._fh)  # RFC 4180 CRLF: fields holding CR or LF get quoted
         self._csv.writerow(list(self.kinds))
 
     def write(self, records: list[dict[str, Any]]) -> None:
