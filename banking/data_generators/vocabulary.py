@@ -59,6 +59,13 @@ CURRENCY_OF = {
     "KY": "USD",
 }
 
+# International calling code of each country above.
+CALLING_CODE = {
+    "US": "1", "GB": "44", "CA": "1", "MX": "52", "DE": "49", "FR": "33", "NL": "31",
+    "CH": "41", "ES": "34", "IT": "39", "IN": "91", "CN": "86", "AE": "971", "SG": "65",
+    "HK": "852", "CY": "357", "PA": "507", "KY": "1",
+}  # fmt: skip
+
 # Foreign currencies of cross-border payments, with weights.
 FOREIGN_CURRENCIES: tuple[tuple[str, float], ...] = (
     ("EUR", 0.35),
@@ -136,6 +143,7 @@ class Vocabulary:
         self.foreign_currencies, self.foreign_currency_cdf = _weighted(FOREIGN_CURRENCIES)
         self.industries, self.industry_cdf = _weighted(INDUSTRIES)
         self.currency_of = dict(CURRENCY_OF)
+        self.calling_code = dict(CALLING_CODE)
         self.first_names_lower = _uniform(name.lower() for name in self.first_names)
         self.first_initials_lower = _uniform(name[0].lower() for name in self.first_names)
         self.last_names_lower = _uniform(name.lower() for name in self.last_names)

@@ -81,9 +81,9 @@ class PersonGenerator(ColumnGenerator[Person]):
                 for h, s, x in zip(house.tolist(), street.tolist(), suffix.tolist(), strict=True)
             ]
         )
-        city = self._cities(rng, n)
+        city = self._cities(rng, country, n)
         email = self._emails(rng, first_idx, last_idx, n)
-        phone = self._phones(rng, n)
+        phone = self._phones(rng, country, n)
         tax_id = self._ssns(rng, n)
         is_pep = rng.random(n) < self.pep_rate
         is_sanctioned = rng.random(n) < self.sanctions_rate
@@ -106,14 +106,15 @@ class PersonGenerator(ColumnGenerator[Person]):
             "risk_score": risk_score,
         }
 
-    def _cities(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _cities(self, rng: np.random.Generator, country: np.ndarray, n: int) -> np.ndarray:
+        """``Town, ST`` for US residents, ``Town, CC`` (country code) for the others."""
         v = self.vocab
         form = rng.integers(0, 4, n).tolist()
         prefix = v.sample(rng, v.city_prefixes, None, n).tolist()
         stem = v.sample(rng, v.first_names, v.first_name_cdf, n).tolist()
         surname = v.sample(rng, v.last_names, v.last_name_cdf, n).tolist()
         suffix = v.sample(rng, v.city_suffixes, None, n).tolist()
-        state = v.sample(rng, v.states, None, n).tolist()
+        state = np.where(country == "US", v.sample(rng, v.states, None, n), country).tolist()
         out = []
         for f, p, s, ln, x, st in zip(form, prefix, stem, surname, suffix, state, strict=True):
             if f == 0:
@@ -147,13 +148,19 @@ class PersonGenerator(ColumnGenerator[Person]):
             ]
         )
 
-    def _phones(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _phones(self, rng: np.random.Generator, country: np.ndarray, n: int) -> np.ndarray:
+        """NANP-shaped numbers behind the country's calling code."""
+        code = self.vocab.calling_code
+        prefix = [code[c] for c in country.tolist()]
         area = rng.integers(201, 990, n).tolist()
         exchange = rng.integers(200, 1000, n).tolist()
         line = rng.integers(0, 10_000, n).tolist()
         pad4 = self.vocab.pad4
         return object_array(
-            [f"+1-{a}-{e}-{pad4[x]}" for a, e, x in zip(area, exchange, line, strict=True)]
+            [
+                f"+{p}-{a}-{e}-{pad4[x]}"
+                for p, a, e, x in zip(prefix, area, exchange, line, strict=True)
+            ]
         )
 
     def _ssns(self, rng: np.random.Generator, n: int) -> np.ndarray:

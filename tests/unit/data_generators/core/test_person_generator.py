@@ -55,7 +55,17 @@ def test_emails_derive_from_names_and_ids_are_unique():
     for p in people[:200]:
         local = p.email.split("@")[0]
         assert p.last_name.lower() in local
-        assert p.tax_id[3] == "-" and p.phone.startswith("+1-")
+        assert p.tax_id[3] == "-" and p.phone.startswith("+")
+
+
+def test_residence_country_shapes_city_and_phone():
+    people = PersonGenerator(4).generate_batch(5_000)
+    us = [p for p in people if p.country == "US"]
+    abroad = [p for p in people if p.country in ("GB", "DE", "FR")]
+    assert us and abroad
+    assert all(p.phone.startswith("+1-") and len(p.city.rsplit(", ", 1)[1]) == 2 for p in us)
+    assert all(p.city.endswith(", " + p.country) for p in abroad)
+    assert all(p.phone.startswith(("+44-", "+49-", "+33-")) for p in abroad)
 
 
 def test_same_seed_same_output_and_different_seed_differs():
