@@ -47,18 +47,6 @@ def to_day(day: date) -> np.datetime64:
     return np.datetime64(day, "D")
 
 
-def random_days(rng: np.random.Generator, first: date, last: date, n: int) -> np.ndarray:
-    """``n`` uniform dates in ``[first, last]`` as datetime64[D]."""
-    span = (last - first).days
-    return to_day(first) + rng.integers(0, span + 1, n).astype("timedelta64[D]")
-
-
-def digits(rng: np.random.Generator, n: int, width: int, low: int = 0) -> np.ndarray:
-    """``n`` zero-padded decimal strings of ``width`` digits, each >= ``low``."""
-    values = rng.integers(low, 10**width, n, dtype=np.int64)
-    return np.char.zfill(values.astype(str), width)
-
-
 def object_array(values: list[Any] | np.ndarray) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     out[:] = values
@@ -153,15 +141,6 @@ def _constructor(model: type[BaseModel], names: tuple[str, ...]) -> Any:
     }
     exec(source, namespace)  # names are checked identifiers from the model's own fields
     return namespace["make"]
-
-
-def columns_length(columns: dict[str, np.ndarray]) -> int:
-    return len(next(iter(columns.values()))) if columns else 0
-
-
-def day_range_check(first: date, last: date) -> None:
-    if last < first:
-        raise UsageError(f"empty date range {first}..{last}")
 
 
 ONE_DAY = timedelta(days=1)
