@@ -59,8 +59,10 @@ class OwnershipGenerator:
         group = np.repeat(np.arange(n), n_owners)
         sums = np.bincount(group, weights=gamma, minlength=n)
         held = np.where(rng.random(n) < FREE_FLOAT_SHARE, rng.uniform(40.0, 95.0, n), 100.0)
-        pct = np.floor(gamma / sums[group] * held[group] * 100.0) / 100.0
-        pct = np.clip(pct, 0.01, 100.0)
+        # Each holder gets 0.01 plus a floored (to cents of a percent) share of the rest, so
+        # every pct is > 0 and a company's holdings never sum above ``held`` <= 100.
+        rest = held[group] - 0.01 * n_owners[group]
+        pct = np.round(0.01 + np.floor(gamma / sums[group] * rest * 100.0) / 100.0, 2)
         by_company = (rng.random(total) < COMPANY_OWNER_SHARE) & (self.company_ids.size > 1)
         owner = self.person_ids[rng.integers(0, self.person_ids.size, total)]
         if by_company.any():
