@@ -13,7 +13,7 @@ from banking.data_generators.events.timestamps import TimestampSampler
 from banking.data_generators.vocabulary import Vocabulary
 from banking.errors import UsageError
 from banking.ids import IdSequence
-from banking.models import ID_PREFIX, Transaction
+from banking.models import ID_PREFIX, ISO_CURRENCIES, Transaction
 from banking.seeding import stream_rng
 
 # Accounts assumed when none are given: the first ids AccountGenerator(seed) produces.
@@ -58,7 +58,9 @@ class TransactionGenerator(ColumnGenerator[Transaction]):
     Activity is skewed: accounts are ranked at random (separately for sending and receiving)
     and drawn with a power law over rank, so a few accounts (merchants, payroll) carry much of
     the traffic. Amounts mix a lognormal retail body
-    with a Pareto tail, rounded to cents; ``cross_border_share`` of payments are cross-border.
+    with a Pareto tail, rounded to cents; ``cross_border_share`` of payments are cross-border
+    (70% of those in a foreign currency). Other payments are in the sender account's currency
+    when ``account_currencies`` (parallel to ``account_ids``) is given, else in USD.
     """
 
     model = Transaction
@@ -71,11 +73,21 @@ class TransactionGenerator(ColumnGenerator[Transaction]):
         reference_date: date = REFERENCE_DATE,
         window_days: int = 365,
         cross_border_share: float = CROSS_BORDER_SHARE,
+        account_currencies: Sequence[str] | np.ndarray | None = None,
     ) -> None:
         super().__init__(seed, reference_date=reference_date)
         if account_ids is None:
             account_ids = IdSequence(self.seed, "account", "core").take(DEFAULT_ACCOUNTS)
         self.account_ids = check_account_ids(account_ids)
+        if account_currencies is None:
+            self.account_currencies = None
+        else:
+            self.account_currencies = np.asarray(account_currencies, dtype=object)
+            if self.account_currencies.shape != self.account_ids.shape:
+                raise UsageError("account_currencies must be parallel to account_ids")
+            unknown = set(self.account_currencies.tolist()) - ISO_CURRENCIES
+            if unknown:
+                raise UsageError(f"not ISO 4217 currency codes: {sorted(unknown)}")
         if not 0.0 <= cross_border_share <= 1.0:
             raise UsageError(f"cross_border_share must be in [0, 1], got {cross_border_share!r}")
         self.cross_border_share = float(cross_border_share)
@@ -111,7 +123,8 @@ class TransactionGenerator(ColumnGenerator[Transaction]):
         amount = np.maximum(np.round(np.minimum(amount, MAX_AMOUNT), 2), 0.01)
         cross = rng.random(n) < self.cross_border_share
         foreign = v.sample(rng, v.foreign_currencies, v.foreign_currency_cdf, n)
-        currency = np.where(cross & (rng.random(n) < 0.7), foreign, "USD").astype(object)
+        home = "USD" if self.account_currencies is None else self.account_currencies[sender]
+        currency = np.where(cross & (rng.random(n) < 0.7), foreign, home).astype(object)
         channel = np.where(
             amount > LARGE_THRESHOLD, _draw(rng, self._large, n), _draw(rng, self._small, n)
         ).astype(object)

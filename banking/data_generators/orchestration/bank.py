@@ -173,16 +173,20 @@ class _BankBuilder:
             IdSequence(seed, "company", "core").take(counts["companies"]).astype(object)
         )
         self.owner_ids = np.concatenate([self.person_ids, self.company_ids])
-        account_ids, account_owners = [], []
+        account_ids, account_owners, account_currencies = [], [], []
         if counts["accounts"]:
             self.progress.set_label("accounts (ids)")
             for cols in self._account_generator().iter_columns(counts["accounts"], self.batch_size):
                 account_ids.append(cols["account_id"])
                 account_owners.append(cols["owner_id"])
+                account_currencies.append(cols["currency"])
                 self.progress.update(len(cols["account_id"]))
         self.account_ids = np.concatenate(account_ids) if account_ids else np.empty(0, dtype=object)
         self.account_owners = (
             np.concatenate(account_owners) if account_owners else np.empty(0, dtype=object)
+        )
+        self.account_currencies = (
+            np.concatenate(account_currencies) if account_currencies else np.empty(0, dtype=object)
         )
         self._inject()
 
@@ -249,7 +253,11 @@ class _BankBuilder:
         self._stream(sink, "ownership_links", ownership.iter_columns(size), c["companies"])
         if c["transactions"]:
             txns = TransactionGenerator(
-                seed, account_ids=self.account_ids, reference_date=ref, window_days=self.window_days
+                seed,
+                account_ids=self.account_ids,
+                reference_date=ref,
+                window_days=self.window_days,
+                account_currencies=self.account_currencies,
             )
             columns: Iterator[dict[str, np.ndarray]] = txns.iter_columns(c["transactions"], size)
         else:

@@ -88,3 +88,23 @@ def test_activity_is_skewed_towards_hub_accounts():
     _, counts = np.unique(cols["from_account"], return_counts=True)
     top = np.sort(counts)[::-1][: len(counts) // 100].sum()
     assert top / counts.sum() > 0.05  # the busiest 1% send well over 1%
+
+
+def test_domestic_payments_use_the_sender_account_currency():
+    cols = AccountGenerator(2).generate_columns(300)
+    gen = TransactionGenerator(
+        2, account_ids=cols["account_id"], account_currencies=cols["currency"]
+    )
+    txns = gen.generate_columns(5_000)
+    currency_of = dict(zip(cols["account_id"].tolist(), cols["currency"].tolist(), strict=True))
+    domestic = ~txns["is_cross_border"]
+    for sender, cur in zip(txns["from_account"][domestic], txns["currency"][domestic], strict=True):
+        assert cur == currency_of[sender]
+    assert len(set(txns["currency"][domestic].tolist())) > 1
+
+
+def test_account_currencies_must_be_parallel_and_iso():
+    with pytest.raises(UsageError):
+        TransactionGenerator(1, account_ids=["ACC-1", "ACC-2"], account_currencies=["USD"])
+    with pytest.raises(UsageError):
+        TransactionGenerator(1, account_ids=["ACC-1", "ACC-2"], account_currencies=["USD", "XXX"])

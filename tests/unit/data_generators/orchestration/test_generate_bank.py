@@ -48,9 +48,12 @@ def test_every_reference_exists(bank):
     accounts = {r["account_id"] for r in _records(reader, "accounts")}
     for a in _records(reader, "accounts"):
         assert a["owner_id"] in (persons if a["owner_type"] == "person" else companies)
+    currency_of = {a["account_id"]: a["currency"] for a in _records(reader, "accounts")}
     for t in _records(reader, "transactions"):
         assert t["from_account"] in accounts and t["to_account"] in accounts
         assert t["from_account"] != t["to_account"]
+        if t["pattern_id"] is None and not t["is_cross_border"]:
+            assert t["currency"] == currency_of[t["from_account"]]
     for c in _records(reader, "communications"):
         assert c["from_person"] in persons and c["to_person"] in persons
     for link in _records(reader, "ownership_links"):
