@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from banking_repository import queries, upserts
 from banking_repository.cache import LRUCache
 from banking_repository.connection import GremlinConnection
-from banking_repository.errors import GraphUnavailable
+from banking_repository.errors import GraphQueryError, GraphUnavailable
 from banking_repository.queries import BeneficialOwner, Cycle, StructuringCase
 from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.graph_traversal import GraphTraversal, __
@@ -98,7 +98,7 @@ class GraphRepository:
         """True when the server answers a trivial traversal now (no retries, never raises)."""
         try:
             return self._run(self._g.inject(1), retries=0) == [1]
-        except GraphUnavailable:
+        except (GraphUnavailable, GraphQueryError):
             return False
 
     def _run(self, traversal: GraphTraversal, *, retries: int | None = None) -> list[Any]:
