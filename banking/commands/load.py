@@ -68,9 +68,8 @@ def _progress_bar(total: int, quiet: bool):
 
 
 def run(args: argparse.Namespace) -> int:
-    from banking_repository import GraphRepository, GraphUnavailable
-
     from banking.graph.loader import dataset_counts, load_dataset, open_dataset, validate_dataset
+    from banking_repository import GraphRepository, GraphUnavailable
 
     reader = open_dataset(args.directory)
     validate_dataset(reader)

@@ -19,8 +19,6 @@ from typing import Any
 from urllib.parse import urlparse
 
 import aiohttp
-from banking_repository.errors import GraphQueryError, GraphUnavailable
-from banking_repository.fast_writer import FastGraphBinaryWriter
 from gremlin_python.driver.aiohttp.transport import AiohttpTransport
 from gremlin_python.driver.client import Client
 from gremlin_python.driver.protocol import GremlinServerError
@@ -29,6 +27,8 @@ from gremlin_python.driver.serializer import GraphBinarySerializersV1
 from gremlin_python.process.traversal import Bytecode, Traverser
 
 from banking.errors import UsageError
+from banking_repository.errors import GraphQueryError, GraphUnavailable
+from banking_repository.fast_writer import FastGraphBinaryWriter
 
 # Failures to reach the server (not of the traversal, not a timeout): worth a reconnect and a
 # retry. Connection-level timeouts (the TCP probe) are OSErrors too and are retried.

@@ -14,15 +14,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from gremlin_python.process.anonymous_traversal import traversal
+from gremlin_python.process.graph_traversal import GraphTraversal, __
+from gremlin_python.process.traversal import P
+from gremlin_python.structure.graph import Graph
+
 from banking_repository import queries, upserts
 from banking_repository.cache import LRUCache
 from banking_repository.connection import GremlinConnection
 from banking_repository.errors import GraphQueryError, GraphUnavailable
 from banking_repository.queries import BeneficialOwner, Cycle, StructuringCase
-from gremlin_python.process.anonymous_traversal import traversal
-from gremlin_python.process.graph_traversal import GraphTraversal, __
-from gremlin_python.process.traversal import P
-from gremlin_python.structure.graph import Graph
 
 DEFAULT_GREMLIN_URL = "ws://127.0.0.1:8182/gremlin"
 DEFAULT_BATCH_SIZE = 500

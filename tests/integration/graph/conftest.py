@@ -15,12 +15,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from banking_repository import GraphRepository
 
 from banking.graph.loader import LoadSummary, load_dataset, load_models
 from banking.graph.mapping import ENTITIES
 from banking.models import Account, Company, Pattern, Person, Transaction
 from banking.seeding import stream_rng
+from banking_repository import GraphRepository
 
 SEED = 7
 TYPOLOGY_COUNTS = {

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from banking_repository import GraphRepository
 
 from banking.cli import main
+from banking_repository import GraphRepository
 
 pytestmark = pytest.mark.integration
 

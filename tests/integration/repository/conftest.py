@@ -4,6 +4,7 @@ point GREMLIN_URL at a server of your own)."""
 from __future__ import annotations
 
 import pytest
+
 from banking_repository import GraphRepository
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+
 from banking_repository import GraphRepository, GraphUnavailable
 
 pytestmark = pytest.mark.integration

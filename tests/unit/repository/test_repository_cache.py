@@ -1,4 +1,5 @@
 import pytest
+
 from banking_repository.cache import LRUCache
 
 

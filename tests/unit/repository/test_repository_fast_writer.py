@@ -1,9 +1,10 @@
-from banking_repository.fast_writer import FastGraphBinaryWriter
 from gremlin_python.process.traversal import Direction, Merge, T
 from gremlin_python.statics import long
 from gremlin_python.structure.io.graphbinaryV1 import GraphBinaryWriter
 from hypothesis import given
 from hypothesis import strategies as st
+
+from banking_repository.fast_writer import FastGraphBinaryWriter
 
 scalars = (
     st.text()

@@ -1,6 +1,7 @@
 """Result shaping of the AML queries, on hand-made server answers."""
 
 import pytest
+
 from banking_repository.queries import (
     Cycle,
     OwnershipChain,

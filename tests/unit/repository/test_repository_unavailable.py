@@ -3,9 +3,9 @@
 import socket
 
 import pytest
-from banking_repository import GraphRepository, GraphUnavailable
 
 from banking.errors import ServiceUnavailable, UsageError
+from banking_repository import GraphRepository, GraphUnavailable
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 import pytest
-from banking_repository import upserts
-from banking_repository.upserts import FROM, KEY, TO, Shape
 from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.statics import long
 from gremlin_python.structure.graph import Graph
+
+from banking_repository import upserts
+from banking_repository.upserts import FROM, KEY, TO, Shape
 
 
 def test_vertex_rows_become_flat_items_grouped_by_property_keys():
