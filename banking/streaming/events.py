@@ -106,7 +106,8 @@ class EntityEvent(BaseModel):
         payload_id = self.payload.get(spec.id_field, self.entity_id)
         if payload_id != self.entity_id:
             raise InvalidEvent(
-                f"payload {spec.id_field}={payload_id!r} does not match entity_id={self.entity_id!r}"
+                f"payload {spec.id_field}={payload_id!r} "
+                f"does not match entity_id={self.entity_id!r}"
             )
         if self.event_type == "delete":
             return spec.model.model_construct(**{spec.id_field: self.entity_id})

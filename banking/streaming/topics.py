@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
 
@@ -67,10 +68,8 @@ def ensure_topics(
                 t: {"num_partitions": partitions, "replication_factor": replication_factor}
                 for t in missing
             }
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # created concurrently
                 admin.create_topics(new, timeout_ms=int(timeout_s * 1000), wait_for_metadata=True)
-            except TopicAlreadyExistsError:
-                pass
     except KafkaError as exc:
         raise ServiceUnavailable(f"Kafka at {bootstrap} could not create topics: {exc}") from None
     finally:
