@@ -58,7 +58,7 @@ def encode_record(offset_delta: int, timestamp_delta: int, key: bytes, value: by
 class BulkAppender:
     """Fills kafka-python ``ProducerBatch``es for one producer; see the module docstring."""
 
-    def __init__(self, producer: Any, on_done: Callable[[int, BaseException | None], None]):
+    def __init__(self, producer: Any, on_done: Callable[[int, BaseException | None, int], None]):
         from kafka.producer.producer_batch import ProducerBatch
         from kafka.record.memory_records import MemoryRecordsBuilder
         from kafka.structs import TopicPartition
@@ -74,7 +74,7 @@ class BulkAppender:
 
     @classmethod
     def for_producer(
-        cls, producer: Any, on_done: Callable[[int, BaseException | None], None]
+        cls, producer: Any, on_done: Callable[[int, BaseException | None, int], None]
     ) -> BulkAppender | None:
         """An appender, or None if this kafka-python lacks the internals it needs."""
         try:
@@ -137,11 +137,14 @@ class BulkAppender:
                     start = position
                     if batch is not None and not batch.records._closed:
                         position = self._fill(batch, keys, values, position, timestamp, batch_size)
+                        self._track(batch)[0] += position - start
                     if position == start:
                         batch = self._new_batch(tp)
+                        counter = self._track(batch)
                         queue.append(batch)
                         accumulator._incomplete.add(batch)
                         position = self._fill(batch, keys, values, position, timestamp, batch_size)
+                        counter[0] += position - start
                     full = len(queue) > 1 or position < len(keys)
             finally:
                 accumulator._appends_in_progress.decrement()
@@ -155,11 +158,24 @@ class BulkAppender:
             self._config["compression_attrs"],
             self._config["batch_size"],
         )
-        batch = self._batch_cls(tp, records, now=time.monotonic())
-        on_done = self._on_done
-        batch.produce_future.add_callback(lambda _r: on_done(batch.record_count, None))
-        batch.produce_future.add_errback(lambda exc: on_done(batch.record_count, exc))
-        return batch
+        return self._batch_cls(tp, records, now=time.monotonic())
+
+    def _track(self, batch: Any) -> list[int]:
+        """The count of records this appender put in ``batch``, reported once it completes.
+
+        ``send`` may share a batch with us; its records have their own futures, so only ours
+        are counted here.
+        """
+        counter = getattr(batch, "_bulk_records", None)
+        if counter is None:
+            counter = [0]
+            batch._bulk_records = counter
+            on_done = self._on_done
+            batch.produce_future.add_callback(
+                lambda _r: on_done(counter[0], None, batch.records.size_in_bytes())
+            )
+            batch.produce_future.add_errback(lambda exc: on_done(counter[0], exc, 0))
+        return counter
 
     @staticmethod
     def _fill(

@@ -53,6 +53,10 @@ class DeliveryFailed(KafkaUnavailable):
 
 @dataclass(frozen=True)
 class ProducerStats:
+    """Counters of one producer. ``bytes`` counts keys and values handed to Kafka;
+    ``wire_bytes`` the record batches ``send_batch`` built, after compression, as the broker
+    stored them (what crossed the network, less request framing)."""
+
     queued: int
     sent: int
     failed: int
@@ -94,7 +98,7 @@ class EntityProducer:
         self._ready_topics: set[str] = set()
         self._partition_counts: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._queued = self._sent = self._failed = self._bytes = 0
+        self._queued = self._sent = self._failed = self._bytes = self._wire_bytes = 0
         self._first_error: BaseException | None = None
         timeout_ms = int(timeout_s * 1000)
         config: dict[str, Any] = {
@@ -247,10 +251,11 @@ class EntityProducer:
             self._failed += 1
             self._first_error = self._first_error or exc
 
-    def _on_batch_done(self, count: int, exc: BaseException | None) -> None:
+    def _on_batch_done(self, count: int, exc: BaseException | None, wire_bytes: int) -> None:
         with self._lock:
             if exc is None:
                 self._sent += count
+                self._wire_bytes += wire_bytes
             else:
                 self._failed += count
                 self._first_error = self._first_error or exc
@@ -278,7 +283,9 @@ class EntityProducer:
     @property
     def stats(self) -> ProducerStats:
         with self._lock:
-            return ProducerStats(self._queued, self._sent, self._failed, self._bytes, self._wire())
+            return ProducerStats(
+                self._queued, self._sent, self._failed, self._bytes, self._wire_bytes
+            )
 
     @property
     def sent(self) -> int:
@@ -291,16 +298,6 @@ class EntityProducer:
     @property
     def bytes(self) -> int:
         return self.stats.bytes
-
-    def _wire(self) -> int:
-        """Bytes the client wrote to the network (requests and batches, after compression)."""
-        try:
-            for name, value in self._producer.metrics().get("producer-metrics", {}).items():
-                if name == "outgoing-byte-total":
-                    return int(value)
-        except Exception:  # metrics are best effort; counting must never break sending
-            return 0
-        return 0
 
     def close(self, timeout_s: float | None = None) -> None:
         """Flush, then close the client (also when flushing fails)."""

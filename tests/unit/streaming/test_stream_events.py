@@ -8,10 +8,10 @@ from datetime import datetime
 
 import orjson
 import pytest
-import stream_records as records
 
 from banking.errors import UsageError
 from banking.models import Account, Person, Transaction
+from banking.streaming import samples as records
 from banking.streaming.events import (
     EntityEvent,
     InvalidEvent,
@@ -67,7 +67,7 @@ def test_event_id_and_timestamp_come_from_the_entity_not_the_clock():
 def test_bytes_are_identical_across_processes_and_hash_seeds():
     code = (
         "from banking.streaming.events import event_from_record;"
-        "import stream_records as records;"
+        "from banking.streaming import samples as records;"
         "import sys;"
         "sys.stdout.buffer.write(b''.join(event_from_record(e, f(7)).to_bytes() "
         "for e, f in sorted(records.BY_ENTITY.items())))"

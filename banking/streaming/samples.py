@@ -1,4 +1,6 @@
-"""Valid JSON-native records of each entity, as ``model.model_dump(mode="json")`` gives them."""
+"""Small valid records of each entity (JSON-native, as ``model.model_dump(mode="json")`` gives
+them), numbered so ids differ: for tests, examples and serialisation benchmarks that need an
+event without generating a bank."""
 
 from __future__ import annotations
 
