@@ -124,45 +124,48 @@ _ENTITY_TYPES = frozenset(
 )
 _new_event = EntityEvent.__new__
 _set = object.__setattr__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_FIELDS_SET = frozenset(_FIELDS)
 
 
 def _build(fields: dict[str, Any]) -> EntityEvent:
-    """An event from already-checked field values (what ``model_construct`` does, minus the
-    per-field default handling that costs more than the rest of serialisation)."""
+    """An event from already-checked field values in declaration order (what
+    ``model_construct`` does, minus the per-field default handling that would cost more than
+    the rest of serialisation)."""
     event = _new_event(EntityEvent)
     _set(event, "__dict__", fields)
-    _set(event, "__pydantic_fields_set__", set(_FIELDS))
-    _set(event, "__pydantic_extra__", None)
-    _set(event, "__pydantic_private__", None)
+    _set_fields_set(event, set(_FIELDS_SET))
+    _set_extra(event, None)
+    _set_private(event, None)
     return event
 
 
 def _from_canonical(f: dict[str, Any]) -> EntityEvent | None:
     """The event if ``f`` is exactly the canonical form, else None (pydantic then decides)."""
-    if len(f) != len(_FIELDS):
+    if tuple(f) != _FIELDS:
+        return None
+    event_id, event_type, entity_type, entity_id, payload, timestamp, version, source, name = (
+        f.values()
+    )
+    if not (
+        type(event_id) is type(entity_id) is type(source) is type(timestamp) is str
+        and event_id
+        and entity_id
+        and event_type in _EVENT_TYPES
+        and entity_type in _ENTITY_TYPES
+        and type(payload) is dict
+        and type(version) is int
+        and version >= 1
+        and (name is None or type(name) is str)
+    ):
         return None
     try:
-        event_id, entity_id, version, name = f["event_id"], f["entity_id"], f["version"], f["name"]
-        timestamp = f["timestamp"]
-        if not (
-            type(event_id) is str
-            and event_id
-            and type(entity_id) is str
-            and entity_id
-            and f["event_type"] in _EVENT_TYPES
-            and f["entity_type"] in _ENTITY_TYPES
-            and type(f["payload"]) is dict
-            and type(version) is int
-            and version >= 1
-            and type(f["source"]) is str
-            and (name is None or type(name) is str)
-            and type(timestamp) is str
-        ):
-            return None
         f["timestamp"] = datetime.fromisoformat(timestamp)
-    except (KeyError, TypeError, ValueError):
+    except ValueError:
         return None
-    return _build({key: f[key] for key in _FIELDS}) if tuple(f) != _FIELDS else _build(f)
+    return _build(f)
 
 
 def _one_line(exc: ValidationError) -> str:
@@ -191,6 +194,10 @@ def make_event(
     reference time for entities without one).
     """
     spec = spec_for(entity_type)
+    if payload is not None and not isinstance(payload, Mapping):
+        raise InvalidEvent(f"payload must be a mapping, got {type(payload).__name__}")
+    if type(version) is not int:
+        raise InvalidEvent(f"version must be an integer, got {version!r}")
     data = dict(payload) if payload is not None else {}
     if entity_id is None:
         entity_id = data.get(spec.id_field)
@@ -199,20 +206,36 @@ def make_event(
     if timestamp is None:
         raw = data.get(spec.time_field) if spec.time_field else None
         timestamp = REFERENCE_TIME if raw is None else as_datetime(raw)
-    try:
-        return EntityEvent(
-            event_id=event_id_for(spec.singular, entity_id, version, event_type),
-            event_type=event_type,
-            entity_type=spec.singular,
-            entity_id=entity_id,
-            payload=data,
-            timestamp=timestamp,
-            version=version,
-            source=source,
-            name=name,
-        )
+    fields = {
+        "event_id": event_id_for(spec.singular, str(entity_id), version, event_type),
+        "event_type": event_type,
+        "entity_type": spec.singular,
+        "entity_id": entity_id,
+        "payload": data,
+        "timestamp": timestamp,
+        "version": version,
+        "source": source,
+        "name": name,
+    }
+    if type(timestamp) is datetime and _plain_fields_ok(fields):
+        return _build(fields)
+    try:  # anything unusual: pydantic validates (and coerces or explains)
+        return EntityEvent(**fields)
     except ValidationError as exc:
         raise InvalidEvent(_one_line(exc)) from None
+
+
+def _plain_fields_ok(f: dict[str, Any]) -> bool:
+    """True when the fields are already exactly what validation would produce."""
+    version, name = f["version"], f["name"]
+    return bool(
+        type(f["entity_id"]) is type(f["source"]) is str
+        and f["entity_id"]
+        and f["event_type"] in _EVENT_TYPES
+        and type(version) is int
+        and version >= 1
+        and (name is None or type(name) is str)
+    )
 
 
 def event_from_record(

@@ -143,3 +143,16 @@ def test_unknown_entity_and_missing_id_are_usage_errors():
         event_from_record("transactions", {"amount": 1})
     with pytest.raises(UsageError, match="needs person_id"):
         create_person_event(payload={"first_name": "x"})
+
+
+def test_factory_arguments_are_validated():
+    with pytest.raises(InvalidEvent, match="event_type"):
+        create_person_event(person_id="PER-1", event_type="explode")
+    with pytest.raises(InvalidEvent, match="version"):
+        create_person_event(person_id="PER-1", version=0)
+    with pytest.raises(InvalidEvent, match="payload must be a mapping"):
+        create_person_event(person_id="PER-1", payload=[1, 2])
+    event = create_person_event(person_id="PER-1", timestamp="2024-01-02T03:04:05")
+    assert event.timestamp == datetime(2024, 1, 2, 3, 4, 5)
+    with pytest.raises(InvalidEvent, match="version"):
+        create_person_event(person_id="PER-1", version=True)
