@@ -87,16 +87,22 @@ class DecodedBatch:
 def decode_messages(messages: Iterable[Any], prefix: str = DEFAULT_PREFIX) -> DecodedBatch:
     """Decode and validate messages in order; invalid ones become rejects with a reason."""
     batch = DecodedBatch()
+    topics: dict[str, tuple[str | None, str | None]] = {}
     for message in messages:
         batch.count += 1
-        entity = entity_for_topic(message.topic, prefix)
+        known = topics.get(message.topic)
+        if known is None:
+            entity = entity_for_topic(message.topic, prefix)
+            singular = spec_for(entity).singular if entity else None
+            known = topics[message.topic] = (entity, singular)
+        entity, singular = known
         try:
             if entity is None:
                 raise InvalidEvent(f"topic {message.topic!r} carries no known entity type")
             if message.value is None:
                 raise InvalidEvent("empty message (no value)")
             event = EntityEvent.from_bytes(message.value)
-            if spec_for(event.entity_type).plural != entity:
+            if event.entity_type != singular:
                 raise InvalidEvent(
                     f"a {event.entity_type} event on the {entity} topic {message.topic!r}"
                 )
