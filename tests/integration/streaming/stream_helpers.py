@@ -57,6 +57,7 @@ class RestartableBroker:
 
     def __init__(self, state_dir: Path) -> None:
         from banking.services import launch
+        from banking.services.jars import ensure_jars
         from banking.services.settings import ServiceSettings
 
         port = free_port()
@@ -69,6 +70,7 @@ class RestartableBroker:
                 "BANKING_SERVICES_STATE": str(state_dir),
             }
         )
+        ensure_jars(self.settings.repo_root / "services", log=lambda line: None)
         self.settings.service_dir("kafka").mkdir(parents=True, exist_ok=True)
         self.command = launch.prepare(self.settings, "kafka")  # formats the data folder once
         self.log = launch.log_path(self.settings, "kafka")
