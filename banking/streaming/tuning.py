@@ -183,6 +183,40 @@ def serialisation(events: int = 20_000, repeat: int = 5) -> dict[str, float]:
     return out
 
 
+def consume_to_graph(
+    bootstrap: str,
+    gremlin_url: str | None,
+    events: int,
+    batch_size: int = 5000,
+    request_batch_size: int | None = None,
+) -> dict[str, float]:
+    """Produce ``events`` transactions (plus their accounts' owners as bare vertices) to fresh
+    topics, then time a GraphSinkConsumer writing them into the graph."""
+    from banking.streaming.consumer import GraphSinkConsumer
+    from banking.streaming.sink import RepositorySink
+
+    prefix = f"tune{int(time.time())}.consume."
+    records = sample_transactions(events)
+    with EntityProducer(bootstrap, topic_prefix=prefix) as producer:
+        producer.send_records("transactions", records)
+    sink = RepositorySink.connect(gremlin_url)
+    sink.request_batch_size = request_batch_size
+    try:
+        with GraphSinkConsumer(
+            sink, bootstrap, topic_prefix=prefix, group_id=prefix + "sink", batch_size=batch_size
+        ) as consumer:
+            cpu = time.process_time()
+            stats = consumer.run()
+            cpu = time.process_time() - cpu
+    finally:
+        sink.close()
+    return {
+        "events": stats.consumed,
+        "events_per_s": stats.events_per_s,
+        "client_cpu_us_per_event": cpu / max(stats.consumed, 1) * 1e6,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bootstrap", default=None)
@@ -200,7 +234,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--serialisation", action="store_true", help="only measure serialisation (no broker needed)"
     )
+    parser.add_argument(
+        "--consume",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only measure consuming N events into the graph (GREMLIN_URL)",
+    )
+    parser.add_argument("--gremlin-url", default=None)
     args = parser.parse_args(argv)
+    if args.consume:
+        result = consume_to_graph(bootstrap_servers(args.bootstrap), args.gremlin_url, args.consume)
+        print(
+            f"consumed {result['events']:,} events into the graph: "
+            f"{result['events_per_s']:,.0f} events/s, "
+            f"{result['client_cpu_us_per_event']:.0f} µs client CPU per event"
+        )
+        return 0
     if args.serialisation:
         print("| path | µs per event |\n|---|---:|")
         for name, micros in serialisation().items():
