@@ -39,7 +39,7 @@ from banking.streaming.topics import (
 # Chosen by `python -m banking.streaming.tuning` (table in docs/streaming.md).
 DEFAULT_BATCH_SIZE = 256 * 1024
 DEFAULT_LINGER_MS = 20
-DEFAULT_COMPRESSION = "lz4"
+DEFAULT_COMPRESSION = "zstd"
 DEFAULT_PARTITIONS = 3
 
 
