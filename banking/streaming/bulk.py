@@ -217,7 +217,7 @@ class BulkAppender:
 
     def _wait_for_room(self, max_block_s: float) -> None:
         """Back-pressure: block while too many batches wait to be sent (the client's
-        ``buffer_memory`` role), and fail after ``max_block_s`` like ``send`` does."""
+        Java client's ``buffer.memory`` role), and fail after ``max_block_s`` like ``send`` does."""
         from kafka.errors import KafkaTimeoutError
 
         limit = 256

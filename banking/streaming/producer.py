@@ -18,7 +18,6 @@ manager): nothing fails silently.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -113,7 +112,6 @@ class EntityProducer:
             "delivery_timeout_ms": max(timeout_ms, linger_ms + 30_000),
             "request_timeout_ms": min(timeout_ms, 30_000),
             "bootstrap_timeout_ms": min(timeout_ms, 10_000),
-            "buffer_memory": 64 * 1024 * 1024,
         }
         config.update(kafka_config)
         config["delivery_timeout_ms"] = max(
@@ -322,13 +320,3 @@ def _supported(cls: type, config: dict[str, Any]) -> dict[str, Any]:
     if not known:
         return config
     return {k: v for k, v in config.items() if k in known}
-
-
-def wait_until(predicate, timeout_s: float, interval_s: float = 0.1) -> bool:
-    """Poll ``predicate`` until true or ``timeout_s`` passes (for tools and tests)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval_s)
-    return bool(predicate())

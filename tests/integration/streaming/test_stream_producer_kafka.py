@@ -60,3 +60,17 @@ def test_versions_of_one_key_keep_their_order(kafka_bootstrap):
 def test_a_broker_that_is_not_there_is_a_clear_error():
     with pytest.raises(KafkaUnavailable, match=r"127\.0\.0\.1:1"):
         EntityProducer("127.0.0.1:1", timeout_s=2)
+
+
+def test_the_client_send_path_gives_the_same_result(kafka_bootstrap):
+    """Without the bulk appender (another kafka-python version) events go through `send`."""
+    prefix = unique_prefix("plain")
+    txns = [records.transaction(i) for i in range(300)]
+    with EntityProducer(kafka_bootstrap, topic_prefix=prefix, partitions=2) as producer:
+        producer._bulk = None
+        producer.send_records("transactions", txns)
+        stats = producer.flush()
+    assert stats.sent == stats.queued == 300 and stats.failed == 0
+    messages = read_topic(kafka_bootstrap, prefix + "transactions")
+    assert [m.partition for m in messages] == partitions_for([m.key for m in messages], 2)
+    assert sorted(m.key for m in messages) == sorted(r["txn_id"].encode() for r in txns)
