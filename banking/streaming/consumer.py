@@ -261,11 +261,18 @@ class GraphSinkConsumer:
         return set(self._consumer.assignment())
 
     def _caught_up(self) -> bool:
+        from kafka.errors import KafkaError
+
         assigned = self._assignment()
         if not assigned:
             return False
-        end = self._consumer.end_offsets(list(assigned))
-        return all(self._consumer.position(tp) >= end[tp] for tp in assigned)
+        try:
+            end = self._consumer.end_offsets(list(assigned))
+            return all(self._consumer.position(tp) >= end[tp] for tp in assigned)
+        except KafkaError as exc:
+            raise KafkaUnavailable(
+                f"Kafka at {self.bootstrap} did not report end offsets: {exc}"
+            ) from None
 
     # --- one batch ----------------------------------------------------------------------
     def process(self, messages: Sequence[Any]) -> None:
