@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +113,30 @@ def decode_messages(messages: Iterable[Any], prefix: str = DEFAULT_PREFIX) -> De
             continue
         batch.add(entity, event, message)
     return batch
+
+
+@dataclass
+class _Pending:
+    """A decoded batch whose graph write is in flight, and the offsets it will commit."""
+
+    batch: DecodedBatch
+    offsets: dict[Any, Any]
+    write: Future
+
+
+def _next_offsets(messages: Sequence[Any]) -> dict[Any, Any]:
+    """The offsets to commit after ``messages``: one past the last of each partition."""
+    from kafka.structs import OffsetAndMetadata, TopicPartition
+
+    last: dict[tuple[str, int], int] = {}
+    for message in messages:
+        key = (message.topic, message.partition)
+        if message.offset >= last.get(key, -1):
+            last[key] = message.offset
+    return {
+        TopicPartition(topic, partition): OffsetAndMetadata(offset + 1, "", -1)
+        for (topic, partition), offset in last.items()
+    }
 
 
 class GraphSinkConsumer:
@@ -219,20 +244,35 @@ class GraphSinkConsumer:
         on_batch: Callable[[ConsumerStats], None] | None = None,
     ) -> ConsumerStats:
         """Consume until caught up with the end of every topic (or forever with ``follow``),
-        until ``max_events`` or until ``stop()``."""
+        until ``max_events`` or until ``stop()``.
+
+        While one batch is written to the graph (on a writer thread: the write mostly waits on
+        the server), the next is fetched and decoded; a batch is committed only after its own
+        write, with its own offsets, so the pipeline changes no guarantee.
+        """
         start = time.perf_counter()
         idle_since = time.monotonic()
+        pending: _Pending | None = None
+        failed = True
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-sink-writer")
         try:
             while not self._stop.is_set():
                 polled = self._poll()
                 messages = [m for tp in sorted(polled) for m in polled[tp]]
                 if messages:
-                    self.process(messages)
+                    batch = decode_messages(messages, self.topic_prefix)
+                    offsets = _next_offsets(messages)
+                    if pending is not None:
+                        self._finish(pending, on_batch)
+                    pending = _Pending(batch, offsets, writer.submit(self._apply, batch))
                     idle_since = time.monotonic()
-                    if on_batch is not None:
-                        on_batch(self.stats)
-                    if max_events is not None and self.stats.consumed >= max_events:
+                    queued = self.stats.consumed + batch.count
+                    if max_events is not None and queued >= max_events:
                         break
+                    continue
+                if pending is not None:
+                    self._finish(pending, on_batch)
+                    pending = None
                     continue
                 if not follow and self._caught_up():
                     break
@@ -245,9 +285,29 @@ class GraphSinkConsumer:
                         f"no partitions assigned within {self.timeout_s:.0f}s "
                         f"(group {self.group_id!r} at {self.bootstrap})"
                     )
+            failed = False
         finally:
+            if pending is not None:
+                if failed:  # leave it uncommitted (it is replayed), but let the write end
+                    pending.write.exception()
+                else:
+                    self._finish(pending, on_batch)
+            writer.shutdown(wait=True)
             self.stats.elapsed_s = time.perf_counter() - start
         return self.stats
+
+    def _finish(self, pending: _Pending, on_batch: Callable[[ConsumerStats], None] | None) -> None:
+        """Wait for a batch's write, dead-letter its rejects, commit its offsets."""
+        rejects = list(pending.batch.rejects)
+        rejects.extend(pending.write.result())
+        if rejects:
+            self._dead_letter(rejects)
+        self._commit(pending.offsets)
+        self.stats.consumed += pending.batch.count
+        self.stats.dead_lettered += len(rejects)
+        self.stats.batches += 1
+        if on_batch is not None:
+            on_batch(self.stats)
 
     def _poll(self) -> dict[Any, list[Any]]:
         from kafka.errors import KafkaError
@@ -276,16 +336,14 @@ class GraphSinkConsumer:
 
     # --- one batch ----------------------------------------------------------------------
     def process(self, messages: Sequence[Any]) -> None:
-        """Apply one poll's messages, dead-letter the rejects, then commit."""
+        """Apply one poll's messages, dead-letter the rejects, then commit (synchronously)."""
         batch = decode_messages(messages, self.topic_prefix)
-        rejects = list(batch.rejects)
-        rejects.extend(self._apply(batch))
-        if rejects:
-            self._dead_letter(rejects)
-        self._commit()
-        self.stats.consumed += batch.count
-        self.stats.dead_lettered += len(rejects)
-        self.stats.batches += 1
+        done: Future = Future()
+        try:
+            done.set_result(self._apply(batch))
+        except BaseException as exc:
+            done.set_exception(exc)
+        self._finish(_Pending(batch, _next_offsets(messages), done), None)
 
     def _apply(self, batch: DecodedBatch) -> list[tuple[Any, str]]:
         """Write the batch; return the events the graph rejected (as dead letters)."""
@@ -354,13 +412,13 @@ class GraphSinkConsumer:
                 f"could not write {len(rejects)} dead letters to {self.dlq_topic}: {exc}"
             ) from None
 
-    def _commit(self) -> None:
+    def _commit(self, offsets: dict[Any, Any]) -> None:
         from kafka.errors import CommitFailedError, KafkaError
 
         delay = self.backoff_s
         for attempt in range(self.max_retries + 1):
             try:
-                self._consumer.commit()
+                self._consumer.commit(offsets=offsets)
                 self.stats.commits += 1
                 return
             except CommitFailedError:

@@ -63,14 +63,16 @@ class FakeKafkaConsumer:
 
     def __init__(self, log, polls):
         self.log, self.polls = log, list(polls)
+        self.committed = []
 
     def poll(self, timeout_ms, max_records):
         if not self.polls:
             return {}
         return {TP("t.x", 0): self.polls.pop(0)}
 
-    def commit(self):
+    def commit(self, offsets=None):
         self.log.calls.append(("commit",))
+        self.committed.append({(tp.topic, tp.partition): o.offset for tp, o in offsets.items()})
 
     def assignment(self):
         return {TP("t.x", 0)}
@@ -203,8 +205,23 @@ def test_events_the_graph_rejects_are_narrowed_down_and_dead_lettered():
     assert stats.applied == 2 and stats.dead_lettered == 1
 
 
-def test_stop_finishes_the_batch_in_hand_and_commits():
+def test_stop_finishes_the_batches_in_hand_and_commits_them():
     log = Log()
-    consumer = make(log, [[txn_message(1)], [txn_message(2, 1)], [txn_message(3, 2)]])
+    polls = [[txn_message(1)], [txn_message(2, 1)], [txn_message(3, 2)], [txn_message(4, 3)]]
+    consumer = make(log, polls)
     stats = consumer.run(follow=True, on_batch=lambda s: consumer.stop())
-    assert stats.batches == 1 and [c[0] for c in log.calls] == ["apply", "commit"]
+    # Batch 1 was written while batch 2 was fetched; stopping after batch 1's commit still
+    # writes and commits batch 2, and fetches nothing more.
+    assert stats.batches == 2 and [c[0] for c in log.calls] == ["apply", "commit"] * 2
+    assert consumer._consumer.committed == [{("t.transactions", 0): 1}, {("t.transactions", 0): 2}]
+    assert len(consumer._consumer.polls) == 2
+
+
+def test_each_batch_commits_its_own_offsets_after_its_own_write():
+    log = Log()
+    polls = [[txn_message(i, offset=i) for i in range(3)], [txn_message(9, offset=3)]]
+    consumer = make(log, polls)
+    stats = consumer.run()
+    assert [c[0] for c in log.calls] == ["apply", "commit", "apply", "commit"]
+    assert consumer._consumer.committed == [{("t.transactions", 0): 3}, {("t.transactions", 0): 4}]
+    assert stats.consumed == 4 and stats.batches == 2
