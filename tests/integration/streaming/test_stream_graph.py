@@ -146,7 +146,7 @@ def test_poison_messages_land_in_the_dlq_and_the_rest_is_processed(kafka_bootstr
     assert graph.edges("transfer", [r["txn_id"] for r in good["transactions"]]) == 100
     assert graph.edges("transfer", [bad_payload["txn_id"]]) == 0
     letters = show(kafka_bootstrap, prefix)
-    assert [letter.value for letter in letters][:1] == [b"this is not json"]
+    assert b"this is not json" in [letter.value for letter in letters]  # original bytes kept
     reasons = " | ".join(letter.error for letter in letters)
     assert "JSON" in reasons.upper() and "amount" in reasons and "person event" in reasons
     assert {letter.source_topic for letter in letters} == {prefix + "transactions"}
