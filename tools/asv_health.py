@@ -6,6 +6,7 @@ asv's exit status does not separate "a benchmark raised" from "a benchmark skipp
 a ``null`` value is a failure, ``NaN`` a skip, a number a measurement.
 
     python tools/asv_health.py [--machine NAME] [--bench REGEX ...] [--min-measured N]
+                               [--fail-on-skip]
 
 Exit status: 0 healthy, 1 a benchmark failed (or too few were measured), 2 asv itself broke.
 """
@@ -113,7 +114,7 @@ def run_suite(
     return status, scratch / "results"
 
 
-def report(summary: Summary, min_measured: int) -> int:
+def report(summary: Summary, min_measured: int, fail_on_skip: bool = False) -> int:
     print(
         f"asv health: {len(summary.measured)} measured, {len(summary.skipped)} skipped, "
         f"{len(summary.failed)} failed"
@@ -123,6 +124,9 @@ def report(summary: Summary, min_measured: int) -> int:
     for name in summary.failed:
         print(f"  FAILED:  {name}")
     if summary.failed:
+        return 1
+    if fail_on_skip and summary.skipped:
+        print("asv health: benchmarks skipped at this commit (API renamed? service down?)")
         return 1
     if len(summary.measured) < min_measured:
         print(f"asv health: fewer than {min_measured} benchmarks measured")
@@ -141,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, help="only summarise an existing results directory")
     args, extra = parser.parse_known_args(argv)
     if args.results:
-        return report(summarize(args.results), args.min_measured)
+        return report(summarize(args.results), args.min_measured, args.fail_on_skip)
     if not args.config.is_file():
         print(f"asv health: no asv config at {args.config}", file=sys.stderr)
         return 2
@@ -153,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (summary.measured or summary.skipped or summary.failed):
             print(f"asv health: asv wrote no results (exit status {status})", file=sys.stderr)
             return 2
-        return report(summary, args.min_measured)
+        return report(summary, args.min_measured, args.fail_on_skip)
 
 
 if __name__ == "__main__":

@@ -151,3 +151,14 @@ def test_noise_spread_is_range_over_median_of_benchmarks_measured_every_run() ->
     assert noise.spreads(runs) == {"a.time_x": pytest.approx(0.3), "a.track_n": 0.0}
     assert noise.kind_of("m.C.track_events_per_s('lz4')") == "track (throughput)"
     assert noise.kind_of("m.C.peakmem_load('batched')") == "peakmem"
+
+
+def test_fail_on_skip_turns_a_skip_into_a_failure(tmp_path: Path, capsys) -> None:
+    machine = tmp_path / "box"
+    machine.mkdir()
+    row = [[1.0, float("nan")], [["'a'", "'b'"]], "v"]
+    data = {"result_columns": ["result", "params", "version"], "results": {"m.time_x": row}}
+    (machine / "abc-env.json").write_text(json.dumps(data))
+    assert asv_health.main(["--results", str(tmp_path)]) == 0
+    assert asv_health.main(["--results", str(tmp_path), "--fail-on-skip"]) == 1
+    assert "API renamed?" in capsys.readouterr().out
