@@ -142,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--min-measured", type=int, default=1, help="fail unless at least this many measured"
     )
+    parser.add_argument(
+        "--fail-on-skip",
+        action="store_true",
+        help="a skip is a failure too (CI at HEAD with services up: the suite must match the API)",
+    )
     parser.add_argument("--results", type=Path, help="only summarise an existing results directory")
     args, extra = parser.parse_known_args(argv)
     if args.results:
