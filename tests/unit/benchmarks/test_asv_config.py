@@ -54,15 +54,35 @@ def test_thresholds_are_fractions_and_patterns_compile(conf: dict) -> None:
         assert 0 < float(threshold) < 1
 
 
-def test_threshold_patterns_match_real_benchmark_names(conf: dict) -> None:
-    names = [
-        "generators.Generate.time_generate_batch",
-        "graph_queries.Queries.track_requests",
-        "serialization.Serialize.peakmem_events",
-        "patterns.Inject.track_elements_per_s",
-    ]
-    for name in names:
-        assert any(re.match(p, name) for p in conf["regressions_thresholds"]), name
+def _threshold(conf: dict, entry: str) -> float | None:
+    """What asv's regression detection applies to ``entry`` ("name(params)@branch")."""
+    matching = [float(v) for p, v in conf["regressions_thresholds"].items() if re.match(p, entry)]
+    return max(matching, default=None)
+
+
+@pytest.mark.parametrize(
+    ("entry", "kind"),
+    [
+        ("generators.Generate.time_generate_batch('persons', 1000)@main", "time"),
+        ("reference.time_reference@main", "time"),
+        ("generators.Generate.track_entities_per_s('persons', 1000)@main", "throughput"),
+        ("streaming.Consume.track_events_per_s@main", "throughput"),
+        ("serialization.Serialize.peakmem_events('to_bytes', 'person')@main", "peakmem"),
+        ("graph_queries.Queries.track_requests('ubo')@main", "counter"),
+        ("scenario.GenerateBank.track_output_bytes(0.01, 'csv')@main", "counter"),
+        ("patterns.Inject.track_alloc_peak_bytes('cycle')@main", "counter"),
+    ],
+)
+def test_each_kind_of_benchmark_gets_its_threshold(conf: dict, entry: str, kind: str) -> None:
+    expected = {
+        "time": _threshold(conf, "x.time_y@main"),
+        "throughput": _threshold(conf, "x.track_y_per_s@main"),
+        "peakmem": _threshold(conf, "x.peakmem_y@main"),
+        "counter": _threshold(conf, "x.track_bytes@main"),
+    }
+    assert None not in expected.values()
+    assert expected["counter"] < expected["peakmem"] < expected["time"]
+    assert _threshold(conf, entry) == expected[kind]
 
 
 def test_first_measured_commit_is_on_main(conf: dict) -> None:
