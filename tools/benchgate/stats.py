@@ -1,0 +1,68 @@
+"""Significance of a change between two sample sets, using asv's own Mann-Whitney U test."""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+
+from asv import _stats
+
+from .model import Measurement
+
+
+class Evidence(StrEnum):
+    """How sure we are that a ratio beyond the threshold is real.
+
+    STRONG: asv's test says different (Mann-Whitney p < strong_p, or disjoint 99% confidence
+    intervals without samples) *and* the fastest samples moved by the factor too: load on a
+    shared machine only ever adds time, so a real slowdown also moves the minimum.
+    WEAK: some evidence (p < weak_p) but not strong. NONE: no evidence.
+    UNTESTED: no samples and no intervals (single values: memory, track_), judge by ratio alone.
+    """
+
+    STRONG = "strong"
+    WEAK = "weak"
+    NONE = "none"
+    UNTESTED = "untested"
+
+
+def _clean(samples: tuple[float, ...] | None) -> list[float]:
+    return [s for s in (samples or ()) if s is not None and not math.isnan(s)]
+
+
+def p_value(a: list[float], b: list[float]) -> float | None:
+    """Two-sided Mann-Whitney p, or None when the samples are too few to ever reach 0.05."""
+    if len(a) < 2 or len(b) < 2:
+        return None
+    if 1 / _stats.binom(len(a) + len(b), min(len(a), len(b))) >= 0.05:
+        return None
+    return float(_stats.mann_whitney_u(a, b)[1])
+
+
+def evidence(
+    before: Measurement,
+    after: Measurement,
+    factor: float,
+    strong_p: float,
+    weak_p: float,
+) -> tuple[Evidence, float | None]:
+    """Evidence that ``after`` differs from ``before`` in the direction of their medians."""
+    a, b = _clean(before.samples), _clean(after.samples)
+    p = p_value(a, b)
+    if p is not None:
+        worse = (after.value or 0.0) >= (before.value or 0.0)
+        lo_a, lo_b = min(a), min(b)
+        hi_lo = (lo_b, lo_a) if worse else (lo_a, lo_b)
+        min_ratio = hi_lo[0] / hi_lo[1] if hi_lo[1] > 0 else math.inf
+        if p < strong_p and min_ratio >= factor:
+            return Evidence.STRONG, p
+        if p < weak_p:
+            return Evidence.WEAK, p
+        return Evidence.NONE, p
+    if before.ci is not None and after.ci is not None:
+        (a0, a1), (b0, b1) = before.ci, after.ci
+        if any(math.isinf(x) or math.isnan(x) for x in (a0, a1, b0, b1)):
+            return Evidence.UNTESTED, None
+        overlap = a1 >= b0 and a0 <= b1
+        return (Evidence.NONE if overlap else Evidence.STRONG), None
+    return Evidence.UNTESTED, None
