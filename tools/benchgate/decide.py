@@ -132,7 +132,7 @@ def compare_entry(
     return replace(base, status=Status.REGRESSION)
 
 
-def _counter_direction(c: Comparison, tol: float) -> int | None:
+def counter_direction(c: Comparison, tol: float) -> int | None:
     """+1 worse, -1 better, 0 unchanged, None unusable."""
     if c.kind is not Kind.COUNTER or not _num(c.before) or not _num(c.after):
         return None
@@ -175,7 +175,7 @@ def cross_check(comparisons: list[Comparison], policy: Policy) -> list[Compariso
             out.append(c)
             continue
         sibs = siblings(c, counters)
-        moves = {s.name: _counter_direction(s, policy.counter_tolerance) for s in sibs}
+        moves = {s.name: counter_direction(s, policy.counter_tolerance) for s in sibs}
         usable = {n: d for n, d in moves.items() if d is not None}
         worse = sorted(n for n, d in usable.items() if d == 1)
         if c.evidence is Evidence.STRONG:
