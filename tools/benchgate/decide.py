@@ -115,13 +115,15 @@ def compare_entry(
     higher = ref.kind is Kind.THROUGHPUT
     bad = _badness(before.value, after.value, higher)  # type: ignore[arg-type]
     better = 1 / bad if bad > 0 else math.inf
-    if bad < factor and better < factor:
-        return base
     if ref.kind in (Kind.COUNTER, Kind.MEMORY):
+        if bad < factor and better < factor:
+            return base
         return replace(base, status=Status.REGRESSION if bad >= factor else Status.IMPROVED)
 
     ev, p = evidence(before, after, factor, policy.strong_p, policy.weak_p)
     base = replace(base, evidence=ev, p=p)
+    if bad < factor and better < factor:
+        return base
     if ev is Evidence.NONE:
         return replace(base, note="not significant")
     if bad < factor:
