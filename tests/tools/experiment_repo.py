@@ -65,6 +65,7 @@ class PersonGenerate:
     params = [4000]
     param_names = ["n"]
     timer = time.process_time
+    rounds = 4  # interleaved by the gate: base and head alternate, round by round
     repeat = (3, 6, 0.5)
     warmup_time = 0.02
 

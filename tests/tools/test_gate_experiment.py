@@ -60,8 +60,6 @@ def test_gate_and_culprit_pin_the_injected_regression(tmp_path, monkeypatch):
                     str(exp.root),
                     "--machine",
                     "gate-exp",
-                    "--rounds",
-                    "4",
                     "--json",
                     str(out),
                 ]

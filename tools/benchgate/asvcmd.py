@@ -105,7 +105,15 @@ class AsvProject:
         return proc.returncode
 
     def ensure_machine(self, config: Path, machine: str, log: Path | None = None) -> None:
-        """Register ``machine`` non-interactively (asv refuses to run an unknown machine)."""
+        """Register ``machine`` non-interactively unless asv knows it already (asv refuses to
+        run an unknown machine; re-registering would overwrite a reference machine's data)."""
+        from asv.machine import Machine
+
+        try:
+            Machine.load(machine_name=machine, interactive=False)
+            return
+        except Exception:  # asv raises UserError subclasses for an unknown machine
+            pass
         rc = self.asv(["machine", "--yes", "--machine", machine, "--config", str(config)], log)
         if rc != 0:
             raise InfraError(f"asv machine --machine {machine} failed (exit {rc})")

@@ -74,15 +74,9 @@ class Finder:
     _machines: set[str] = field(default_factory=set)
 
     def _ensure_machine(self, machine: str) -> None:
-        if machine in self._machines:
-            return
-        from asv.machine import Machine
-
-        try:
-            Machine.load(machine_name=machine, interactive=False)
-        except Exception:
+        if machine not in self._machines:
             self.project.ensure_machine(self.config, machine, self.log)
-        self._machines.add(machine)
+            self._machines.add(machine)
 
     def values(self, machine: str, commit: str, key: str, force: bool = False) -> dict:
         """Entries at ``commit``, from stored results unless missing (or ``force``)."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .asvcmd import AsvProject, InfraError, asv_available, tail
-from .decide import ExitCode, compare_sets, exit_code
-from .model import Measurement
+from .decide import Comparison, ExitCode, Status, compare_sets, exit_code
+from .model import Kind
 from .policy import PolicyError, load_policy
 from .results import load_commit
 from .summary import Report, render_markdown
@@ -46,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--summary", type=Path, help="write the Markdown summary here")
     p.add_argument("--json", type=Path, dest="json_out", help="write the verdict as JSON here")
     p.add_argument("--log", type=Path, help="asv output log (default RESULTS_DIR/gate.log)")
+    p.add_argument(
+        "--no-confirm",
+        dest="confirm",
+        action="store_false",
+        help="do not re-run timing regressions that no deterministic counter confirms",
+    )
     return p
 
 
@@ -57,8 +65,19 @@ def _clear(results_dir: Path, machine: str, commits: list[str]) -> None:
             f.unlink()
 
 
-def measure(args: argparse.Namespace) -> tuple[str, str, dict, dict, dict]:
-    """Run asv continuous; return hashes, both measurement sets and the settings used."""
+@dataclass(frozen=True)
+class Session:
+    """One gate invocation's fixed inputs: where asv runs and where its results go."""
+
+    project: AsvProject
+    base: str
+    head: str
+    results_dir: Path
+    log: Path
+    args: argparse.Namespace
+
+
+def open_session(args: argparse.Namespace) -> Session:
     if not asv_available():
         raise InfraError("asv is not installed (pip install asv)")
     project = AsvProject.at(args.root, args.config)
@@ -68,49 +87,76 @@ def measure(args: argparse.Namespace) -> tuple[str, str, dict, dict, dict]:
         raise InfraError(f"base and head are the same commit ({base[:8]})")
     results_dir = (args.results_dir or project.root / ".asv" / "gate-results").resolve()
     log = args.log or results_dir / "gate.log"
-    config = project.derived_config(results_dir, "gate")
-    project.ensure_machine(config, args.machine, log)
-    _clear(results_dir, args.machine, [base, head])
-    cmd = [
-        "continuous",
-        "--config",
-        str(config),
-        "--machine",
-        args.machine,
-        "--interleave-rounds",
-        "--show-stderr",
-        "--factor",
-        str(args.factor or 1.1),
-    ]
-    for rx in args.bench or []:
+    return Session(project, base, head, results_dir, log, args)
+
+
+def measure(s: Session, results_dir: Path, bench: list[str]) -> tuple[dict, dict]:
+    """One interleaved asv continuous run of base and head; both measurement sets."""
+    args = s.args
+    config = s.project.derived_config(results_dir, "gate")
+    s.project.ensure_machine(config, args.machine, s.log)
+    _clear(results_dir, args.machine, [s.base, s.head])
+    cmd = ["continuous", "--config", str(config), "--machine", args.machine]
+    cmd += ["--interleave-rounds", "--show-stderr", "--factor", str(args.factor or 1.1)]
+    for rx in bench:
         cmd += ["--bench", rx]
     if args.rounds:
         cmd += ["-a", f"rounds={args.rounds}"]
     if args.repeats:
         cmd += ["-a", f"repeat={args.repeats}"]
-    cmd += [base, head]
-    rc = project.asv(cmd, log)
-    policy = args.policy
-    before = load_commit(results_dir, args.machine, base, policy)
-    after = load_commit(results_dir, args.machine, head, policy)
-    for commit, got in ((base, before), (head, after)):
+    rc = s.project.asv([*cmd, s.base, s.head], s.log)
+    before = load_commit(results_dir, args.machine, s.base, args.policy)
+    after = load_commit(results_dir, args.machine, s.head, args.policy)
+    for commit, got in ((s.base, before), (s.head, after)):
         if not got:
             raise InfraError(
                 f"asv saved no results for {commit[:8]} (exit {rc}): the environment did not "
-                f"build or asv failed; log {log}\n{tail(log)}"
+                f"build or asv failed; log {s.log}\n{tail(s.log)}"
             )
         if not any(m.ok or m.failed for m in got.values()):
             raise InfraError(
                 f"no benchmark ran at {commit[:8]}: the project did not build/install; "
-                f"log {log}\n{tail(log)}"
+                f"log {s.log}\n{tail(s.log)}"
             )
-    settings = {
-        "rounds": args.rounds or "benchmark default",
-        "repeats": args.repeats or "benchmark default",
-        "default_factor": policy.default_factor,
-        "bench": ",".join(args.bench or []) or "all",
-    }
-    return base, head, before, after, settings
+    return before, after
+
+
+def needs_confirmation(c: Comparison) -> bool:
+    """A timing regression that no deterministic counter confirmed."""
+    noisy = c.kind in (Kind.TIME, Kind.THROUGHPUT)
+    return noisy and c.status is Status.REGRESSION and "confirmed by" not in c.note
+
+
+def confirm(s: Session, comps: list[Comparison]) -> list[Comparison]:
+    """Re-run unconfirmed timing regressions once, independently; keep those that reproduce.
+
+    On a shared machine a whole interleaved round can run slow, so a single run can show a
+    "strong" change in identical code. A second run of just the suspects costs little and
+    turns those into "noise-suspected".
+    """
+    suspects = [c for c in comps if needs_confirmation(c)]
+    if not suspects:
+        return comps
+    keys = sorted({c.key for c in suspects})
+    regex = "^(?:" + "|".join(re.escape(k) for k in keys) + ")$"
+    before, after = measure(s, s.results_dir / "confirm", [regex])
+    again = {c.name: c for c in compare_sets(before, after, s.args.policy)}
+    out = []
+    for c in comps:
+        if not needs_confirmation(c):
+            out.append(c)
+            continue
+        second = again.get(c.name)
+        if second is not None and second.status is Status.REGRESSION:
+            r = second.ratio
+            note = f"{c.note}; reproduced (ratio {r:.2f})" if r else c.note
+            out.append(replace(c, note=note.lstrip("; ")))
+        else:
+            r = second.ratio if second is not None else None
+            seen = f"ratio {r:.2f}" if r else "no value"
+            note = f"not reproduced in a confirmation run ({seen}); {c.note}"
+            out.append(replace(c, status=Status.NOISE_SUSPECTED, note=note.rstrip("; ")))
+    return out
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -118,12 +164,22 @@ def run(argv: list[str] | None = None) -> int:
     report: Report
     try:
         args.policy = load_policy(args.thresholds).with_factor(args.factor)
-        base, head, before, after, settings = measure(args)
+        session = open_session(args)
+        before, after = measure(session, session.results_dir, args.bench or [])
+        comps = compare_sets(before, after, args.policy)
+        if args.confirm:
+            comps = confirm(session, comps)
     except (InfraError, PolicyError) as exc:
         report = Report(args.base, args.head, args.machine, ExitCode.INFRASTRUCTURE, error=str(exc))
     else:
-        comps = compare_sets(before, after, args.policy)
-        report = Report(base, head, args.machine, exit_code(comps), comps, settings)
+        settings = {
+            "rounds": args.rounds or "benchmark default",
+            "repeats": args.repeats or "benchmark default",
+            "default_factor": args.policy.default_factor,
+            "bench": ",".join(args.bench or []) or "all",
+            "confirm": args.confirm,
+        }
+        report = Report(session.base, session.head, args.machine, exit_code(comps), comps, settings)
     return emit(report, args.summary, args.json_out)
 
 
@@ -139,10 +195,3 @@ def emit(report: Report, summary: Path | None, json_out: Path | None) -> int:
     if report.code is ExitCode.INFRASTRUCTURE:
         print(f"bench_gate: error: {report.error.splitlines()[0]}", file=sys.stderr)
     return int(report.code)
-
-
-def decide_from_results(
-    before: dict[str, Measurement], after: dict[str, Measurement], policy
-) -> ExitCode:
-    """Convenience for callers that already hold both measurement sets."""
-    return exit_code(compare_sets(before, after, policy))
