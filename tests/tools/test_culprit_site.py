@@ -113,6 +113,8 @@ def test_probe_regex_selects_the_benchmark_and_its_sibling_counters():
 
     rx = re.compile(probe_regex("generators.Generate.time_generate_batch"))
     assert rx.search("generators.Generate.time_generate_batch")
+    assert rx.search("generators.Generate.time_generate_batch('persons', 1000)")
     assert rx.search("generators.GenerateAllocations.track_alloc_peak_bytes")
+    assert rx.search("generators.GenerateAllocations.track_alloc_peak_bytes(1000)")
     assert not rx.search("generators.Generate.time_generate_columns")
     assert not rx.search("patterns.Inject.track_elements")

@@ -109,7 +109,7 @@ def test_gate_and_culprit_pin_the_injected_regression(tmp_path, monkeypatch):
     culprit_seconds = time.monotonic() - started_culprit
     found = json.loads(out.read_text())
     built_files = _result_files(exp.root, "exp-box") - before_files
-    assert code == 0, found
+    assert code == 0, json.dumps(found, indent=1)
     assert found["culprits"], found
     for c in found["culprits"]:
         assert c["culprit"] == exp.slow, c

@@ -24,7 +24,8 @@ def probe_regex(key: str) -> str:
     cls_path, _, _method = key.rpartition(".")
     module, _, cls = cls_path.rpartition(".")
     prefix = rf"{re.escape(module)}\.{re.escape(cls)}\w*" if module else re.escape(cls)
-    return rf"^(?:{re.escape(key)}|{prefix}\.track_\w+)$"
+    # asv matches a parameterized benchmark's regex against "name(params)" only.
+    return rf"^(?:{re.escape(key)}|{prefix}\.track_\w+)(?:\(.*\))?$"
 
 
 @dataclass

@@ -137,8 +137,8 @@ def confirm(s: Session, comps: list[Comparison]) -> list[Comparison]:
     suspects = [c for c in comps if needs_confirmation(c)]
     if not suspects:
         return comps
-    keys = sorted({c.key for c in suspects})
-    regex = "^(?:" + "|".join(re.escape(k) for k in keys) + ")$"
+    # asv matches "name(params)" for parameterized benchmarks: select exactly the suspects.
+    regex = "^(?:" + "|".join(re.escape(c.name) for c in suspects) + ")$"
     before, after = measure(s, s.results_dir / "confirm", [regex])
     again = {c.name: c for c in compare_sets(before, after, s.args.policy)}
     out = []
