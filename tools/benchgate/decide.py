@@ -14,13 +14,14 @@ Rules (docs/regressions.md explains them for contributors):
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
 
 from .model import Kind, Measurement
 from .policy import Policy
-from .stats import Evidence, evidence
+from .stats import Evidence, evidence, fastest
 
 
 class Status(StrEnum):
@@ -120,7 +121,16 @@ def compare_entry(
             return base
         return replace(base, status=Status.REGRESSION if bad >= factor else Status.IMPROVED)
 
-    ev, p = evidence(before, after, factor, policy.strong_p, policy.weak_p)
+    a = fastest(before.samples, policy.fast_share)
+    b = fastest(after.samples, policy.fast_share)
+    if a and b:
+        # Time with samples: compare the undisturbed mode (stats.fastest), not asv's median.
+        before_v, after_v = statistics.median(a), statistics.median(b)
+        base = replace(base, before=before_v, after=after_v)
+        bad = _badness(before_v, after_v, higher)
+        better = 1 / bad if bad > 0 else math.inf
+    worse = bad >= 1.0
+    ev, p = evidence(a, b, before.ci, after.ci, worse, factor, policy.strong_p, policy.weak_p)
     base = replace(base, evidence=ev, p=p)
     if bad < factor and better < factor:
         return base

@@ -25,9 +25,11 @@ class Policy:
     the entry name (``module.Class.time_x(params)``); like asv, the largest matching factor wins.
     ``counter_factor``: the same for deterministic track_ counters. ``counter_tolerance``: a
     counter within this relative change counts as unchanged when confirming a timing change.
-    ``strong_p`` / ``weak_p``: Mann-Whitney p-values for strong (asv's own 0.002) and weak
-    evidence. ``throughput``: regex naming track_ benchmarks that are rates (higher is better,
-    noisy) rather than counters; units containing "/s" are rates too.
+    ``fast_share``: timings are compared on the fastest share of their samples (stats.fastest);
+    1.0 compares all samples like asv. ``strong_p`` / ``weak_p``: Mann-Whitney p-values for
+    strong (asv's own 0.002) and weak evidence. ``throughput``: regex naming track_
+    benchmarks that are rates (higher is better, noisy) rather than counters; units containing
+    "/s" are rates too.
     """
 
     default_factor: float = 1.15
@@ -35,6 +37,7 @@ class Policy:
     counter_tolerance: float = 0.005
     strong_p: float = 0.002
     weak_p: float = 0.05
+    fast_share: float = 0.34
     throughput: str = r"(per_s|per_sec|throughput|_rate)\b"
     thresholds: dict[str, float] = field(default_factory=dict)
 
@@ -55,6 +58,7 @@ class Policy:
             counter_tolerance=self.counter_tolerance,
             strong_p=self.strong_p,
             weak_p=self.weak_p,
+            fast_share=self.fast_share,
             throughput=self.throughput,
             thresholds=dict(self.thresholds),
         )
@@ -66,6 +70,7 @@ _FIELDS = {
     "counter_tolerance",
     "strong_p",
     "weak_p",
+    "fast_share",
     "throughput",
     "thresholds",
 }
@@ -94,7 +99,14 @@ def load_policy(path: Path | None) -> Policy:
         for rx in thresholds:
             re.compile(rx)
         data["thresholds"] = {str(k): float(v) for k, v in thresholds.items()}
-        for key in ("default_factor", "counter_factor", "counter_tolerance", "strong_p", "weak_p"):
+        for key in (
+            "default_factor",
+            "counter_factor",
+            "counter_tolerance",
+            "strong_p",
+            "weak_p",
+            "fast_share",
+        ):
             if key in data:
                 data[key] = float(data[key])
     except (re.error, TypeError, ValueError) as exc:
@@ -102,4 +114,6 @@ def load_policy(path: Path | None) -> Policy:
     policy = Policy(**data)
     if policy.default_factor <= 1.0 or policy.counter_factor < 1.0:
         raise PolicyError(f"factors in {path} must be ratios > 1 (e.g. 1.15 for +15%)")
+    if not 0.0 < policy.fast_share <= 1.0:
+        raise PolicyError(f"fast_share in {path} must be in (0, 1]")
     return policy

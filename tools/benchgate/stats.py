@@ -7,8 +7,6 @@ from enum import StrEnum
 
 from asv import _stats
 
-from .model import Measurement
-
 
 class Evidence(StrEnum):
     """How sure we are that a ratio beyond the threshold is real.
@@ -39,18 +37,32 @@ def p_value(a: list[float], b: list[float]) -> float | None:
     return float(_stats.mann_whitney_u(a, b)[1])
 
 
+def fastest(samples: tuple[float, ...] | None, share: float, floor: int = 8) -> list[float]:
+    """The fastest ``share`` of the samples (at least ``floor`` of them, or all if fewer).
+
+    Load from other processes only ever adds time: on a shared machine the samples split into
+    an undisturbed mode and slower disturbed ones, in proportions that change from round to
+    round. The fastest share estimates the undisturbed mode; ``share=1`` keeps every sample
+    (asv's own statistics).
+    """
+    clean = sorted(_clean(samples))
+    k = min(len(clean), max(floor, math.ceil(len(clean) * share)))
+    return clean[:k]
+
+
 def evidence(
-    before: Measurement,
-    after: Measurement,
+    a: list[float],
+    b: list[float],
+    ci_a: tuple[float, float] | None,
+    ci_b: tuple[float, float] | None,
+    worse: bool,
     factor: float,
     strong_p: float,
     weak_p: float,
 ) -> tuple[Evidence, float | None]:
-    """Evidence that ``after`` differs from ``before`` in the direction of their medians."""
-    a, b = _clean(before.samples), _clean(after.samples)
+    """Evidence that samples ``b`` differ from ``a`` (``worse``: b is the slower one)."""
     p = p_value(a, b)
     if p is not None:
-        worse = (after.value or 0.0) >= (before.value or 0.0)
         lo_a, lo_b = min(a), min(b)
         hi_lo = (lo_b, lo_a) if worse else (lo_a, lo_b)
         min_ratio = hi_lo[0] / hi_lo[1] if hi_lo[1] > 0 else math.inf
@@ -59,8 +71,8 @@ def evidence(
         if p < weak_p:
             return Evidence.WEAK, p
         return Evidence.NONE, p
-    if before.ci is not None and after.ci is not None:
-        (a0, a1), (b0, b1) = before.ci, after.ci
+    if ci_a is not None and ci_b is not None:
+        (a0, a1), (b0, b1) = ci_a, ci_b
         if any(math.isinf(x) or math.isnan(x) for x in (a0, a1, b0, b1)):
             return Evidence.UNTESTED, None
         overlap = a1 >= b0 and a0 <= b1
