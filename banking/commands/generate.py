@@ -1,0 +1,117 @@
+"""``banking generate``: write a synthetic bank with labelled AML typologies to a directory."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from banking.dataset.schema import FORMATS
+from banking.errors import UsageError
+from banking.models import Typology
+
+TYPOLOGIES = tuple(t.value for t in Typology)
+ENTITY_OPTIONS = ("persons", "companies", "accounts", "transactions", "communications")
+
+DESCRIPTION = """\
+Generate a synthetic bank: persons, companies, their accounts, a year of transactions and
+communications, shareholdings, and injected money-laundering patterns (structuring, fan-in,
+fan-out, cycles, mule chains, ownership chains, ...) with their ground truth.
+
+The output directory holds manifest.json plus one file per entity (persons, companies,
+accounts, transactions, communications, ownership_links, patterns). The same --seed always
+gives byte-identical files. Scale 1 is about 500,000 accounts and 5,000,000 transactions
+(like IBM AMLworld HI-Small); --scale 0.01 takes about a second.
+"""
+
+EPILOG = """\
+examples:
+  banking generate --scale 0.01 --out data/bank
+  banking generate --scale 0.1 --seed 7 --format parquet --out data/bank7 --force
+  banking generate --scale 0.01 --transactions 1000 --out data/tiny
+  banking generate --persons 10 --accounts 20 --transactions 50 --typology-count 0 --out t
+"""
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}")
+    return value
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"scale must be a positive number, got {text!r}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "generate",
+        help="write a synthetic bank with labelled AML patterns to a directory",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--scale",
+        type=_scale,
+        default=0.01,
+        help="size of the bank; 1 = ~500k accounts (default 0.01)",
+    )
+    parser.add_argument("--seed", type=_count, default=42, help="random seed (default 42)")
+    parser.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="output directory (must not exist unless --force)",
+    )
+    parser.add_argument(
+        "--format", dest="fmt", default="jsonl", metavar="FORMAT",
+        help=f"file format: {', '.join(FORMATS)} (default jsonl; parquet needs pyarrow)",
+    )  # fmt: skip
+    counts = parser.add_argument_group("count overrides (instead of the scale's defaults)")
+    for name in ENTITY_OPTIONS:
+        counts.add_argument(f"--{name}", type=_count, metavar="N", help=f"number of {name}")
+    parser.add_argument(
+        "--typology-count",
+        type=_count,
+        metavar="N",
+        help="instances of each AML typology (default: 100 x scale, at least 3; 0 for none)",
+    )
+    parser.add_argument("--force", action="store_true", help="replace an existing dataset in DIR")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from banking.data_generators.orchestration import generate_bank
+    from banking.progress import Progress
+
+    if args.fmt not in FORMATS:
+        raise UsageError(f"unknown format {args.fmt!r}; choose one of {', '.join(FORMATS)}")
+    overrides = {
+        name: getattr(args, name) for name in ENTITY_OPTIONS if getattr(args, name) is not None
+    }
+    summary = generate_bank(
+        args.scale,
+        args.seed,
+        out_dir=args.out,
+        fmt=args.fmt,
+        counts=overrides,
+        typology_counts=None
+        if args.typology_count is None
+        else dict.fromkeys(TYPOLOGIES, args.typology_count),
+        overwrite=args.force,
+        progress=Progress(label="generating", quiet=args.quiet),
+    )
+    if not args.quiet:
+        print(summary.render(), file=sys.stdout)
+    return 0

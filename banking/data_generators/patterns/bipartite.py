@@ -1,0 +1,65 @@
+"""Bipartite: every account of a sender set pays every account of a disjoint receiver set."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+from banking.data_generators.patterns.builder import DAY, Instance, iso
+from banking.data_generators.patterns.context import PatternContext
+from banking.data_generators.patterns.params import (
+    CHANNELS,
+    CURRENCIES,
+    check_amounts,
+    check_range,
+    check_window,
+    need,
+)
+
+NAME = "bipartite"
+DEFAULTS = MappingProxyType(
+    {
+        "min_senders": 2,
+        "max_senders": 5,
+        "min_receivers": 2,
+        "max_receivers": 5,
+        "window_days": 7,
+        "amount_min": 500.0,
+        "amount_max": 9_000.0,
+        "channel": "wire",
+        "currency": "USD",
+    }
+)
+CHOICES = {"channel": CHANNELS, "currency": CURRENCIES}
+
+
+def validate(p: dict[str, Any], ctx: PatternContext) -> None:
+    check_range(p, NAME, "min_senders", "max_senders", 1)
+    check_range(p, NAME, "min_receivers", "max_receivers", 1)
+    check_amounts(p, NAME)
+    check_window(ctx, NAME, p["window_days"] * DAY, p["max_senders"] * p["max_receivers"])
+    need(ctx, NAME, accounts=p["max_senders"] + p["max_receivers"])
+
+
+def build(inst: Instance, p: dict[str, Any]) -> dict[str, Any]:
+    rng = inst.rng
+    n_s = int(rng.integers(p["min_senders"], p["max_senders"] + 1))
+    n_r = int(rng.integers(p["min_receivers"], p["max_receivers"] + 1))
+    chosen = inst.existing_accounts(n_s + n_r)
+    senders, receivers = chosen[:n_s], chosen[n_s:]
+    pairs = [(s, r) for s in senders for r in receivers]
+    start, end = inst.window(p["window_days"] * DAY)
+    times = inst.times(len(pairs), start, end)
+    order = rng.permutation(len(pairs))  # pairs pay in a random order, not sender by sender
+    amounts = inst.amounts(len(pairs), p["amount_min"], p["amount_max"])
+    for moment, i, amount in zip(times, order, amounts, strict=True):
+        sender, receiver = pairs[int(i)]
+        inst.transfer(
+            sender, receiver, amount, moment, channel=p["channel"], currency=p["currency"]
+        )
+    return {
+        "senders": senders,
+        "receivers": receivers,
+        "edge_count": len(pairs),
+        "window": [iso(start), iso(end)],
+    }

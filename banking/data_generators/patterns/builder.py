@@ -1,0 +1,287 @@
+"""The machinery every typology shares: ids, random streams, time windows, amounts, and
+validated records that are labelled with their pattern as they are made.
+
+A ``Run`` is one ``inject`` call; it owns the id sequences (namespace = the typology), so ids
+continue across the pattern instances of the run. An ``Instance`` builds one pattern from its own
+random stream ``pattern:<typology>:<index>``, so instance ``i`` does not depend on ``count``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+
+from banking.data_generators.patterns import vocab
+from banking.data_generators.patterns.context import InjectedPatterns, PatternContext
+from banking.ids import IdSequence
+from banking.models import (
+    Account,
+    Communication,
+    Company,
+    OwnershipLink,
+    Pattern,
+    Person,
+    Transaction,
+    Typology,
+)
+from banking.seeding import stream_rng
+
+_KINDS = ("pattern", "transaction", "ownership", "communication", "person", "company", "account")
+DAY = 86_400
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def cents(amount: float) -> int:
+    return round(amount * 100)
+
+
+class _IdPool:
+    """``IdSequence.next`` served from blocks: the same ids in the same order, far fewer
+    numpy calls (a typology takes ids one at a time)."""
+
+    def __init__(self, sequence: IdSequence, block: int = 256) -> None:
+        self._sequence = sequence
+        self._block = block
+        self._buffer: list[str] = []
+        self._at = 0
+
+    def next(self) -> str:
+        if self._at == len(self._buffer):
+            self._buffer = self._sequence.take(self._block).tolist()
+            self._at = 0
+        self._at += 1
+        return self._buffer[self._at - 1]
+
+
+class Run:
+    """State of one ``inject`` call."""
+
+    def __init__(self, typology: Typology, ctx: PatternContext, seed: int) -> None:
+        self.typology = typology
+        self.ctx = ctx
+        self.seed = seed
+        self.ids = {
+            kind: _IdPool(IdSequence(seed, kind, namespace=typology.value)) for kind in _KINDS
+        }
+        self.out = InjectedPatterns()
+        self.window_start = datetime.combine(
+            ctx.reference_date - timedelta(days=ctx.window_days), time()
+        )
+        self.window_seconds = ctx.window_days * DAY
+
+    def instance(self, index: int) -> Instance:
+        return Instance(self, index)
+
+
+class Instance:
+    """One pattern under construction; ``finish`` turns it into its ``Pattern`` record."""
+
+    def __init__(self, run: Run, index: int) -> None:
+        self.run = run
+        self.ctx = run.ctx
+        self.rng = stream_rng(run.seed, f"pattern:{run.typology.value}:{index}")
+        self.pattern_id = run.ids["pattern"].next()
+        self._accounts: dict[str, None] = {}
+        self._entities: dict[str, None] = {}
+        self._transactions: list[str] = []
+        self._links: list[str] = []
+        self._communications: list[str] = []
+
+    # -- choosing existing elements -------------------------------------------------------
+    def existing_accounts(self, k: int) -> list[str]:
+        """``k`` distinct accounts of the context."""
+        chosen = self.rng.choice(len(self.ctx.account_ids), size=k, replace=False)
+        return [str(a) for a in self.ctx.account_ids[chosen]]
+
+    def existing_persons(self, k: int) -> list[str]:
+        chosen = self.rng.choice(len(self.ctx.person_ids), size=k, replace=False)
+        return [str(p) for p in self.ctx.person_ids[chosen]]
+
+    def owner_of(self, account_id: str) -> str:
+        index = int(np.flatnonzero(self.ctx.account_ids == account_id)[0])
+        return str(self.ctx.account_owner_ids[index])
+
+    # -- time and money --------------------------------------------------------------------
+    def window(self, seconds: int) -> tuple[datetime, datetime]:
+        """A random ``[start, end)`` of ``seconds`` inside the context's activity window."""
+        offset = int(self.rng.integers(0, self.run.window_seconds - seconds + 1))
+        start = self.run.window_start + timedelta(seconds=offset)
+        return start, start + timedelta(seconds=seconds)
+
+    def times(self, n: int, start: datetime, end: datetime) -> list[datetime]:
+        """``n`` strictly increasing whole-second moments in ``[start, end)``."""
+        span = int((end - start).total_seconds())
+        offsets = np.sort(self.rng.choice(span, size=n, replace=False))
+        return [start + timedelta(seconds=int(s)) for s in offsets]
+
+    def amounts(self, n: int, low: float, high: float) -> list[float]:
+        """``n`` log-uniform amounts in ``[low, high]``, in whole cents."""
+        values = np.exp(self.rng.uniform(np.log(low), np.log(high), size=n))
+        return [max(cents(float(v)), 1) / 100 for v in values]
+
+    def after_fee(self, amount: float, min_fee: float, max_fee: float) -> float:
+        """``amount`` less a random fee, rounded down to cents, never below one cent."""
+        fee = float(self.rng.uniform(min_fee, max_fee))
+        return max(int(cents(amount) * (1.0 - fee)), 1) / 100
+
+    def split(self, total: float, n: int) -> list[float]:
+        """``total`` split into ``n`` positive random parts in whole cents (sum <= total)."""
+        weights = self.rng.dirichlet(np.full(n, 4.0))
+        total_cents = cents(total)
+        return [max(int(total_cents * float(w)), 1) / 100 for w in weights]
+
+    # -- records ---------------------------------------------------------------------------
+    def touch_accounts(self, *account_ids: str) -> None:
+        self._accounts.update(dict.fromkeys(account_ids))
+
+    def touch_entities(self, *entity_ids: str) -> None:
+        self._entities.update(dict.fromkeys(entity_ids))
+
+    def transfer(
+        self,
+        from_account: str,
+        to_account: str,
+        amount: float,
+        timestamp: datetime,
+        *,
+        channel: str,
+        currency: str,
+    ) -> str:
+        txn = Transaction(
+            txn_id=self.run.ids["transaction"].next(),
+            from_account=from_account,
+            to_account=to_account,
+            amount=amount,
+            currency=currency,
+            timestamp=timestamp,
+            channel=channel,
+            is_cross_border=False,
+            pattern_id=self.pattern_id,
+        )
+        self.run.out.transactions.append(txn)
+        self._transactions.append(txn.txn_id)
+        self.touch_accounts(from_account, to_account)
+        return txn.txn_id
+
+    def link(
+        self, owner_id: str, company_id: str, pct: float, *, is_nominee: bool = False
+    ) -> OwnershipLink:
+        link = OwnershipLink(
+            link_id=self.run.ids["ownership"].next(),
+            owner_id=owner_id,
+            owner_type="person" if owner_id.startswith("PER-") else "company",
+            company_id=company_id,
+            pct=pct,
+            is_nominee=is_nominee,
+            pattern_id=self.pattern_id,
+        )
+        self.run.out.ownership_links.append(link)
+        self._links.append(link.link_id)
+        self.touch_entities(owner_id, company_id)
+        return link
+
+    def communicate(self, from_person: str, to_person: str, timestamp: datetime) -> str:
+        channel = vocab.pick(self.rng, ("phone", "sms", "chat", "email"))
+        duration = int(self.rng.integers(20, 1800)) if channel == "phone" else 0
+        comm = Communication(
+            comm_id=self.run.ids["communication"].next(),
+            from_person=from_person,
+            to_person=to_person,
+            channel=channel,
+            timestamp=timestamp,
+            duration_seconds=duration,
+            pattern_id=self.pattern_id,
+        )
+        self.run.out.communications.append(comm)
+        self._communications.append(comm.comm_id)
+        self.touch_entities(from_person, to_person)
+        return comm.comm_id
+
+    def new_person(
+        self,
+        *,
+        address: str | None = None,
+        phone: str | None = None,
+        city: str | None = None,
+        risk_score: float = 0.0,
+    ) -> Person:
+        rng = self.rng
+        first, last = vocab.pick(rng, vocab.FIRST_NAMES), vocab.pick(rng, vocab.LAST_NAMES)
+        person_id = self.run.ids["person"].next()
+        age_days = int(rng.integers(18 * 366, 75 * 365))
+        person = Person(
+            person_id=person_id,
+            first_name=first,
+            last_name=last,
+            date_of_birth=self.ctx.reference_date - timedelta(days=age_days),
+            nationality="US",
+            address=address if address is not None else vocab.address(rng),
+            city=city if city is not None else vocab.pick(rng, vocab.CITIES),
+            country="US",
+            email=f"{first}.{last}.{person_id[-6:]}@{vocab.pick(rng, vocab.EMAIL_DOMAINS)}".lower(),
+            phone=phone if phone is not None else vocab.phone(rng),
+            tax_id=f"{vocab.digits(rng, 3)}-{vocab.digits(rng, 2)}-{vocab.digits(rng, 4)}",
+            risk_score=risk_score,
+        )
+        self.run.out.persons.append(person)
+        self.touch_entities(person_id)
+        return person
+
+    def new_company(self, *, is_shell: bool) -> Company:
+        rng = self.rng
+        company_id = self.run.ids["company"].next()
+        age_days = int(rng.integers(60, 20 * 365))
+        company = Company(
+            company_id=company_id,
+            name=f"{vocab.pick(rng, vocab.COMPANY_WORDS)} "
+            f"{vocab.pick(rng, vocab.COMPANY_SUFFIXES)}",
+            registration_number=f"REG{vocab.digits(rng, 9)}",
+            country=vocab.pick(rng, ("US", "GB", "CY", "MT", "LU", "PA", "VG")),
+            industry=vocab.pick(rng, vocab.INDUSTRIES),
+            incorporation_date=self.ctx.reference_date - timedelta(days=age_days),
+            address=vocab.address(rng),
+            phone=vocab.phone(rng),
+            tax_id=f"{vocab.digits(rng, 2)}-{vocab.digits(rng, 7)}",
+            is_shell=is_shell,
+        )
+        self.run.out.companies.append(company)
+        self.touch_entities(company_id)
+        return company
+
+    def new_account(self, owner_id: str, opened: date, *, currency: str) -> Account:
+        number, country = vocab.iban(self.rng)
+        account = Account(
+            account_id=self.run.ids["account"].next(),
+            iban=number,
+            owner_id=owner_id,
+            owner_type="person" if owner_id.startswith("PER-") else "company",
+            account_type="checking" if owner_id.startswith("PER-") else "business",
+            currency=currency,
+            opened_date=opened,
+            balance=float(int(self.rng.integers(0, 200_000))) / 100,
+            bank_country=country,
+        )
+        self.run.out.accounts.append(account)
+        self.touch_accounts(account.account_id)
+        self.touch_entities(owner_id)
+        return account
+
+    def finish(self, parameters: dict[str, Any], expected: dict[str, Any]) -> Pattern:
+        pattern = Pattern(
+            pattern_id=self.pattern_id,
+            typology=self.run.typology,
+            account_ids=tuple(self._accounts),
+            entity_ids=tuple(self._entities),
+            transaction_ids=tuple(self._transactions),
+            link_ids=tuple(self._links),
+            communication_ids=tuple(self._communications),
+            parameters=dict(parameters),
+            expected=expected,
+        )
+        self.run.out.patterns.append(pattern)
+        return pattern

@@ -1,0 +1,134 @@
+"""The on-disk dataset's entities, their models, and each field's storage kind.
+
+A record is the JSON-native dict ``model.model_dump(mode="json")`` gives: dates and timestamps as
+ISO strings, tuples as lists. Every format stores and restores exactly that, so a consumer sees
+the same records whichever format was written.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from banking.models import (
+    Account,
+    Communication,
+    Company,
+    OwnershipLink,
+    Pattern,
+    Person,
+    Transaction,
+)
+
+FORMATS = ("jsonl", "csv", "parquet")
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+
+# Entity name -> model, in the order files are written and listed.
+ENTITY_MODELS: dict[str, type[BaseModel]] = {
+    "persons": Person,
+    "companies": Company,
+    "accounts": Account,
+    "transactions": Transaction,
+    "communications": Communication,
+    "ownership_links": OwnershipLink,
+    "patterns": Pattern,
+}
+ENTITIES = tuple(ENTITY_MODELS)
+
+Kind = Literal["str", "optstr", "bool", "float", "int", "date", "datetime", "strlist", "json"]
+
+
+def _kind(annotation: Any) -> Kind:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1 and _kind(args[0]) == "str":
+            return "optstr"
+    if origin is Literal or annotation is str:
+        return "str"
+    if isinstance(annotation, type):
+        if issubclass(annotation, Enum):
+            return "str"
+        for py, kind in (
+            (bool, "bool"),
+            (int, "int"),
+            (float, "float"),
+            (datetime, "datetime"),
+            (date, "date"),
+        ):
+            if issubclass(annotation, py):
+                return kind  # type: ignore[return-value]
+    if origin is tuple:
+        return "strlist"
+    if origin is dict:
+        return "json"
+    raise TypeError(f"no storage kind for annotation {annotation!r}")
+
+
+def field_kinds(entity: str) -> dict[str, Kind]:
+    """Field name -> storage kind, in model field order."""
+    model = model_of(entity)
+    return {name: _kind(info.annotation) for name, info in model.model_fields.items()}
+
+
+def model_of(entity: str) -> type[BaseModel]:
+    try:
+        return ENTITY_MODELS[entity]
+    except KeyError:
+        from banking.errors import UsageError
+
+        raise UsageError(f"unknown entity {entity!r}; known: {', '.join(ENTITIES)}") from None
+
+
+def file_name(entity: str, fmt: str) -> str:
+    return f"{entity}.{fmt}"
+
+
+def records_from_columns(entity: str, columns: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """JSON-native records from a generator's columns (dates and timestamps as ISO strings)."""
+    kinds = field_kinds(entity)
+    names = list(kinds)
+    lists = []
+    for name in names:
+        column = columns[name]
+        kind = kinds[name]
+        if kind == "date":
+            lists.append(np.datetime_as_string(column.astype("datetime64[D]"), unit="D").tolist())
+        elif kind == "datetime":
+            lists.append(np.datetime_as_string(column.astype("datetime64[s]"), unit="s").tolist())
+        else:
+            lists.append(column.tolist())
+    return [dict(zip(names, row, strict=True)) for row in zip(*lists, strict=True)]
+
+
+def columns_from_records(entity: str, records: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Inverse of ``records_from_columns`` for the scalar kinds (dates back to datetime64)."""
+    out: dict[str, np.ndarray] = {}
+    for name, kind in field_kinds(entity).items():
+        values = [r[name] for r in records]
+        if kind == "date":
+            out[name] = np.array(values, dtype="datetime64[D]")
+        elif kind == "datetime":
+            out[name] = np.array(values, dtype="datetime64[s]")
+        elif kind == "bool":
+            out[name] = np.array(values, dtype=bool)
+        elif kind == "float":
+            out[name] = np.array(values, dtype=np.float64)
+        elif kind == "int":
+            out[name] = np.array(values, dtype=np.int64)
+        else:
+            column = np.empty(len(values), dtype=object)
+            column[:] = values
+            out[name] = column
+    return out
+
+
+def records_from_models(models: typing.Iterable[BaseModel]) -> list[dict[str, Any]]:
+    return [m.model_dump(mode="json") for m in models]

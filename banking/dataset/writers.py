@@ -1,0 +1,255 @@
+"""Append-only writers of a dataset directory: one file per entity, batches appended.
+
+Memory is bounded by one batch: JSONL and CSV stream rows to the file, Parquet writes one row
+group per batch. Output bytes depend only on the records written (no timestamps, no host
+names), so the same records give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import orjson
+from pydantic import BaseModel
+
+from banking.dataset.schema import (
+    ENTITIES,
+    FORMAT_VERSION,
+    FORMATS,
+    MANIFEST,
+    Kind,
+    field_kinds,
+    file_name,
+    records_from_columns,
+    records_from_models,
+)
+from banking.errors import UsageError
+
+PARQUET_HINT = "Parquet output needs pyarrow: pip install 'banking-graph-bench[parquet]'"
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "parquet":
+        require_pyarrow()
+    return fmt
+
+
+def require_pyarrow() -> Any:
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise UsageError(PARQUET_HINT) from None
+    return pyarrow
+
+
+def csv_cell(value: Any, kind: Kind) -> str:
+    """One CSV cell; ``csv_value`` in the reader is its inverse."""
+    if value is None:
+        return ""
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind in ("strlist", "json"):
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    if kind == "float":
+        return repr(float(value))
+    return str(value)
+
+
+class _EntityFile:
+    def __init__(self, path: Path, entity: str) -> None:
+        self.path = path
+        self.entity = entity
+        self.kinds = field_kinds(entity)
+        self.rows = 0
+
+    def write(self, records: list[dict[str, Any]]) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def write_columns(self, columns: dict[str, np.ndarray]) -> None:
+        """Append a generator's columns (formats with a columnar layout override this)."""
+        self.write(records_from_columns(self.entity, columns))
+
+    def close(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class _JsonlFile(_EntityFile):
+    def __init__(self, path: Path, entity: str) -> None:
+        super().__init__(path, entity)
+        self._fh: IO[bytes] = open(path, "wb")  # noqa: SIM115 - closed by close()
+
+    def write(self, records: list[dict[str, Any]]) -> None:
+        # One record at a time: orjson's result buffers are over-allocated (~8 KiB each), so
+        # holding a batch of them before writing would cost ~20x the batch's size.
+        dumps, opt, write = orjson.dumps, orjson.OPT_APPEND_NEWLINE, self._fh.write
+        for record in records:
+            write(dumps(record, option=opt))
+        self.rows += len(records)
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class _CsvFile(_EntityFile):
+    def __init__(self, path: Path, entity: str) -> None:
+        super().__init__(path, entity)
+        self._fh: IO[str] = open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115
+        self._csv = csv.writer(self._fh)  # RFC 4180 CRLF: fields holding CR or LF get quoted
+        self._csv.writerow(list(self.kinds))
+
+    def write(self, records: list[dict[str, Any]]) -> None:
+        items = list(self.kinds.items())
+        simple = {"str", "int"}
+        rows = [
+            [
+                (r[name] if kind in simple else csv_cell(r[name], kind))
+                if r[name] is not None
+                else ""
+                for name, kind in items
+            ]
+            for r in records
+        ]
+        self._csv.writerows(rows)
+        self.rows += len(records)
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class _ParquetFile(_EntityFile):
+    def __init__(self, path: Path, entity: str) -> None:
+        super().__init__(path, entity)
+        pa = require_pyarrow()
+        import pyarrow.parquet as pq
+
+        self._pa = pa
+        types = {
+            "str": pa.string(),
+            "optstr": pa.string(),
+            "bool": pa.bool_(),
+            "float": pa.float64(),
+            "int": pa.int64(),
+            "date": pa.date32(),
+            "datetime": pa.timestamp("s"),
+            "strlist": pa.list_(pa.string()),
+            "json": pa.string(),
+        }
+        self.schema = pa.schema([(name, types[kind]) for name, kind in self.kinds.items()])
+        self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+
+    def write(self, records: list[dict[str, Any]]) -> None:
+        if not records:
+            return
+        pa = self._pa
+        arrays = []
+        for field in self.schema:
+            name = field.name
+            kind = self.kinds[name]
+            values = [r[name] for r in records]
+            if kind in ("date", "datetime"):
+                arrays.append(pa.array(values, pa.string()).cast(field.type))
+            elif kind == "json":
+                dumps, opt = orjson.dumps, orjson.OPT_SORT_KEYS
+                arrays.append(
+                    pa.array([dumps(v, option=opt).decode() for v in values], pa.string())
+                )
+            else:
+                arrays.append(pa.array(values, field.type))
+        self._writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+        self.rows += len(records)
+
+    def write_columns(self, columns: dict[str, np.ndarray]) -> None:
+        n = len(next(iter(columns.values()))) if columns else 0
+        if not n or "json" in self.kinds.values() or "strlist" in self.kinds.values():
+            super().write_columns(columns)
+            return
+        pa = self._pa
+        arrays = [pa.array(columns[f.name], f.type, from_pandas=False) for f in self.schema]
+        self._writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+        self.rows += n
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+_FILE_TYPES: dict[str, type[_EntityFile]] = {
+    "jsonl": _JsonlFile,
+    "csv": _CsvFile,
+    "parquet": _ParquetFile,
+}
+
+
+class DatasetWriter:
+    """Writes one dataset directory; every entity file exists even when it stays empty.
+
+    Use as a context manager or call ``close(manifest_extra)``: the manifest is written last,
+    so a directory with a manifest is a complete dataset.
+    """
+
+    def __init__(self, directory: str | Path, fmt: str = "jsonl") -> None:
+        self.format = check_format(fmt)
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._files: dict[str, _EntityFile] = {}
+        try:
+            for entity in ENTITIES:
+                path = self.directory / file_name(entity, fmt)
+                self._files[entity] = _FILE_TYPES[fmt](path, entity)
+        except BaseException:
+            self._close_files()
+            raise
+        self._closed = False
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {entity: f.rows for entity, f in self._files.items()}
+
+    def write_records(self, entity: str, records: list[dict[str, Any]]) -> None:
+        """Append JSON-native records (``model_dump(mode="json")`` shape)."""
+        if records:
+            self._files[entity].write(records)
+
+    def write_columns(self, entity: str, columns: dict[str, np.ndarray]) -> None:
+        """Append a generator's columns (column names = model field names)."""
+        self._files[entity].write_columns(columns)
+
+    def write_models(self, entity: str, models: Iterable[BaseModel]) -> None:
+        self.write_records(entity, records_from_models(models))
+
+    def _close_files(self) -> None:
+        for f in self._files.values():
+            f.close()
+
+    def close(self, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Close the files and write ``manifest.json`` (``manifest`` adds or overrides keys)."""
+        if self._closed:
+            raise RuntimeError("dataset writer already closed")
+        self._closed = True
+        self._close_files()
+        content: dict[str, Any] = {
+            "format_version": FORMAT_VERSION,
+            "format": self.format,
+            "files": {entity: file_name(entity, self.format) for entity in ENTITIES},
+            "counts": self.counts,
+        }
+        content.update(manifest or {})
+        write_manifest(self.directory, content)
+        return content
+
+    def abort(self) -> None:
+        """Close the files without a manifest (the caller removes the directory)."""
+        if not self._closed:
+            self._closed = True
+            self._close_files()
+
+
+def write_manifest(directory: Path, content: dict[str, Any]) -> None:
+    data = orjson.dumps(content, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    (directory / MANIFEST).write_bytes(data)

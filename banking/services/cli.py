@@ -1,0 +1,51 @@
+"""Argument parsing shared by ``python -m banking.services`` and ``banking services``."""
+
+from __future__ import annotations
+
+import argparse
+
+from banking.errors import UsageError
+from banking.services import manager
+from banking.services.settings import SERVICE_NAMES, ServiceSettings, parse_timeout
+
+ACTIONS = ("up", "down", "status", "logs", "env")
+HELP = """\
+up: resolve jars if needed, start what is not running, wait until each answers.
+down: stop the processes recorded in the state folder (only those).
+status: each service's state and endpoint; exit 1 when one is not up.
+logs: the tail of each service's log.
+env: export lines for GREMLIN_URL and KAFKA_BOOTSTRAP.
+Environment: GREMLIN_PORT (8182), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1),
+BANKING_SERVICES_STATE (services/state), GREMLIN_HEAP/KAFKA_HEAP (1g),
+BANKING_SERVICES_TIMEOUT (180 s)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=ACTIONS, help="what to do (see below)")
+    parser.add_argument("--only", choices=SERVICE_NAMES, help="act on one service only")
+    parser.add_argument("--lines", type=int, default=40, help="log lines to show (logs)")
+    parser.add_argument("--timeout", help="seconds to wait for the services to answer (up)")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = ServiceSettings.from_env()
+    if args.timeout is not None:
+        settings = ServiceSettings(
+            **{**settings.__dict__, "timeout_s": parse_timeout(args.timeout, "--timeout")}
+        )
+    if args.action == "up":
+        manager.up(settings, args.only)
+        for line in manager.env_lines(settings):
+            print(line)
+        return 0
+    if args.action == "down":
+        return manager.down(settings, args.only)
+    if args.action == "status":
+        return manager.status(settings, args.only)
+    if args.action == "logs":
+        if args.lines <= 0:
+            raise UsageError(f"--lines must be positive, got {args.lines}")
+        return manager.logs(settings, args.only, args.lines)
+    for line in manager.env_lines(settings):
+        print(line)
+    return 0

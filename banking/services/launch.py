@@ -1,0 +1,141 @@
+"""Command lines and config files for each JVM, written into the service's state folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from banking.errors import ServiceUnavailable
+from banking.services import render
+from banking.services.jars import classpath
+from banking.services.process import marker_args
+from banking.services.settings import ServiceSettings
+
+GREMLIN_MAIN = "org.apache.tinkerpop.gremlin.server.GremlinServer"
+KAFKA_MAIN = "kafka.Kafka"
+KAFKA_STORAGE_MAIN = "kafka.tools.StorageTool"
+# Groovy and Netty reflect into the JDK; Java 17 needs these opened explicitly.
+ADD_OPENS = [
+    f"--add-opens=java.base/{pkg}=ALL-UNNAMED"
+    for pkg in (
+        "java.io",
+        "java.lang",
+        "java.lang.invoke",
+        "java.lang.reflect",
+        "java.net",
+        "java.nio",
+        "java.util",
+        "java.util.concurrent",
+        "java.util.concurrent.atomic",
+        "sun.nio.ch",
+        "sun.nio.cs",
+    )
+]
+
+
+def java_binary() -> str:
+    """java from JAVA_HOME, else from PATH."""
+    home = os.environ.get("JAVA_HOME")
+    if home and (Path(home) / "bin" / "java").is_file():
+        return str(Path(home) / "bin" / "java")
+    found = shutil.which("java")
+    if found is None:
+        raise ServiceUnavailable("java is not on PATH and JAVA_HOME is not set: install Java 17+")
+    return found
+
+
+def conf_dir(settings: ServiceSettings, name: str) -> Path:
+    return settings.service_dir(name) / "conf"
+
+
+def log_path(settings: ServiceSettings, name: str) -> Path:
+    return settings.service_dir(name) / f"{name}.log"
+
+
+def ports(settings: ServiceSettings, name: str) -> tuple[int, ...]:
+    if name == "gremlin":
+        return (settings.gremlin_port,)
+    return (settings.kafka_port, settings.kafka_controller_port)
+
+
+def _jvm_base(settings: ServiceSettings, name: str, heap: str) -> list[str]:
+    return [
+        java_binary(),
+        "-Xms256m",
+        f"-Xmx{heap}",
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
+        "-Djava.net.preferIPv4Stack=true",
+        *marker_args(settings.state_dir, name),
+    ]
+
+
+def prepare_gremlin(settings: ServiceSettings) -> list[str]:
+    """Write the Gremlin Server configs; return its command line."""
+    conf = conf_dir(settings, "gremlin")
+    conf.mkdir(parents=True, exist_ok=True)
+    (conf / "tinkergraph.properties").write_text(render.tinkergraph_properties())
+    (conf / "init.groovy").write_text(render.init_script())
+    (conf / "logback.xml").write_text(render.logback_xml())
+    (conf / "gremlin-server.yaml").write_text(render.gremlin_server_yaml(settings, conf))
+    return [
+        *_jvm_base(settings, "gremlin", settings.gremlin_heap),
+        *ADD_OPENS,
+        f"-Dlogback.configurationFile={conf / 'logback.xml'}",
+        "-cp",
+        classpath(settings.lib_dir("gremlin")),
+        GREMLIN_MAIN,
+        str(conf / "gremlin-server.yaml"),
+    ]
+
+
+def prepare_kafka(settings: ServiceSettings) -> list[str]:
+    """Write the broker configs and format a fresh KRaft data folder; return its command line.
+
+    Every start begins with an empty data folder, as TinkerGraph begins with an empty graph.
+    """
+    service_dir = settings.service_dir("kafka")
+    conf = conf_dir(settings, "kafka")
+    data = service_dir / "data"
+    conf.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(data, ignore_errors=True)
+    (conf / "server.properties").write_text(render.kafka_server_properties(settings, data))
+    (conf / "log4j2.xml").write_text(render.log4j2_xml())
+    cp = classpath(settings.lib_dir("kafka"))
+    logging_opts = [
+        f"-Dlog4j2.configurationFile={conf / 'log4j2.xml'}",
+        f"-Dkafka.logs.dir={service_dir}",
+    ]
+    fmt = [
+        java_binary(),
+        "-Xmx256m",
+        *logging_opts,
+        "-cp",
+        cp,
+        KAFKA_STORAGE_MAIN,
+        "format",
+        "--cluster-id",
+        render.kafka_cluster_id(settings),
+        "--config",
+        str(conf / "server.properties"),
+    ]
+    done = subprocess.run(fmt, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        raise ServiceUnavailable(
+            f"Kafka storage format failed: {detail[-1] if detail else 'no output'}"
+        )
+    return [
+        *_jvm_base(settings, "kafka", settings.kafka_heap),
+        *logging_opts,
+        "-cp",
+        cp,
+        KAFKA_MAIN,
+        str(conf / "server.properties"),
+    ]
+
+
+def prepare(settings: ServiceSettings, name: str) -> list[str]:
+    return prepare_gremlin(settings) if name == "gremlin" else prepare_kafka(settings)

@@ -1,0 +1,171 @@
+"""Config files for Gremlin Server and Kafka, rendered as text from the settings (pure functions).
+
+Natural keys are indexed: vertex property ``entity_id`` and edge property ``edge_id`` (the graph
+repository looks elements up by them). Vertex properties have single cardinality so that an
+upsert replaces a value instead of appending a second one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+
+from banking.services.settings import HOST, ServiceSettings
+
+VERTEX_KEY = "entity_id"
+EDGE_KEY = "edge_id"
+# 10 MiB: a batched upsert of ~500 elements with their properties is far below this.
+MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+EVALUATION_TIMEOUT_MS = 120_000
+
+
+def tinkergraph_properties() -> str:
+    return (
+        "gremlin.graph=org.apache.tinkerpop.gremlin.tinkergraph.structure.TinkerGraph\n"
+        "# ANY: callers may supply their own ids (strings or numbers); others get numeric ids.\n"
+        "gremlin.tinkergraph.vertexIdManager=ANY\n"
+        "gremlin.tinkergraph.edgeIdManager=ANY\n"
+        "gremlin.tinkergraph.vertexPropertyIdManager=LONG\n"
+        "gremlin.tinkergraph.defaultVertexPropertyCardinality=single\n"
+    )
+
+
+def init_script() -> str:
+    """Groovy run once at server start: index the natural keys and bind ``g``."""
+    return (
+        "// Written by banking.services; runs once when Gremlin Server starts.\n"
+        f"graph.createIndex('{VERTEX_KEY}', Vertex.class)\n"
+        f"graph.createIndex('{EDGE_KEY}', Edge.class)\n"
+        "def globals = [:]\n"
+        "globals << [g : traversal().withEmbedded(graph)]\n"
+    )
+
+
+def _yaml_str(path: Path) -> str:
+    """A path as a quoted YAML scalar (JSON strings are YAML), safe for spaces, colons or #."""
+    return json.dumps(str(path))
+
+
+def gremlin_server_yaml(settings: ServiceSettings, conf_dir: Path, host: str = HOST) -> str:
+    """The server config; ``host`` is 0.0.0.0 only inside a container (docker-compose.yml)."""
+    ser = "org.apache.tinkerpop.gremlin.util.ser"
+    tinker_io = "org.apache.tinkerpop.gremlin.tinkergraph.structure.TinkerIoRegistry"
+    jsr = "org.apache.tinkerpop.gremlin.jsr223"
+    ops = "org.apache.tinkerpop.gremlin.server.op"
+    return f"""\
+# Written by banking.services; edit banking/services/render.py instead.
+host: {host}
+port: {settings.gremlin_port}
+evaluationTimeout: {EVALUATION_TIMEOUT_MS}
+channelizer: org.apache.tinkerpop.gremlin.server.channel.WebSocketChannelizer
+graphs:
+  graph: {_yaml_str(conf_dir / "tinkergraph.properties")}
+scriptEngines:
+  gremlin-groovy:
+    plugins:
+      org.apache.tinkerpop.gremlin.server.jsr223.GremlinServerGremlinPlugin: {{}}
+      org.apache.tinkerpop.gremlin.tinkergraph.jsr223.TinkerGraphGremlinPlugin: {{}}
+      {jsr}.ImportGremlinPlugin:
+        classImports: [java.lang.Math]
+        methodImports: [java.lang.Math#*]
+      {jsr}.ScriptFileGremlinPlugin:
+        files: [{_yaml_str(conf_dir / "init.groovy")}]
+serializers:
+  - className: {ser}.GraphBinaryMessageSerializerV1
+  - className: {ser}.GraphBinaryMessageSerializerV1
+    config: {{serializeResultToString: true}}
+  - className: {ser}.GraphSONMessageSerializerV3
+    config: {{ioRegistries: [{tinker_io}V3]}}
+  - className: {ser}.GraphSONMessageSerializerV2
+    config: {{ioRegistries: [{tinker_io}V2]}}
+processors:
+  - className: {ops}.session.SessionOpProcessor
+    config: {{sessionTimeout: 28800000}}
+  - className: {ops}.traversal.TraversalOpProcessor
+metrics: {{
+  slf4jReporter: {{enabled: false}}}}
+strictTransactionManagement: false
+idleConnectionTimeout: 0
+keepAliveInterval: 0
+maxInitialLineLength: 4096
+maxHeaderSize: 8192
+maxChunkSize: 8192
+maxContentLength: {MAX_CONTENT_LENGTH}
+maxAccumulationBufferComponents: 1024
+resultIterationBatchSize: 64
+writeBufferLowWaterMark: 32768
+writeBufferHighWaterMark: 65536
+"""
+
+
+def logback_xml() -> str:
+    return """\
+<configuration>
+  <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{36} - %msg%n</pattern></encoder>
+  </appender>
+  <logger name="org.apache.tinkerpop" level="INFO"/>
+  <logger name="io.netty" level="WARN"/>
+  <root level="WARN"><appender-ref ref="STDOUT"/></root>
+</configuration>
+"""
+
+
+def kafka_cluster_id(settings: ServiceSettings) -> str:
+    """A stable 22-character cluster id (base64url of 16 bytes) derived from the state folder."""
+    digest = hashlib.sha256(str(settings.state_dir).encode()).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def kafka_server_properties(settings: ServiceSettings, data_dir: Path) -> str:
+    port, cport = settings.kafka_port, settings.kafka_controller_port
+    return f"""\
+# Written by banking.services; single-node KRaft (broker + controller) on {HOST}.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@{HOST}:{cport}
+listeners=PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{cport}
+advertised.listeners=PLAINTEXT://{HOST}:{port}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs={data_dir}
+num.partitions=1
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+# Producers create their topics with explicit partition counts; a typo must fail, not create.
+auto.create.topics.enable=false
+delete.topic.enable=true
+group.initial.rebalance.delay.ms=0
+log.retention.hours=24
+log.segment.bytes=268435456
+message.max.bytes=10485760
+"""
+
+
+def log4j2_xml() -> str:
+    return """\
+<?xml version="1.0" encoding="UTF-8"?>
+<Configuration status="WARN">
+  <Appenders>
+    <Console name="STDOUT" target="SYSTEM_OUT">
+      <PatternLayout pattern="%d{HH:mm:ss.SSS} %-5level %c{1} - %msg%n"/>
+    </Console>
+  </Appenders>
+  <Loggers>
+    <Logger name="kafka" level="INFO"/>
+    <Logger name="org.apache.kafka" level="WARN"/>
+    <Logger name="state.change.logger" level="WARN"/>
+    <Logger name="kafka.server.KafkaConfig" level="WARN"/>
+    <Root level="WARN"><AppenderRef ref="STDOUT"/></Root>
+  </Loggers>
+</Configuration>
+"""

@@ -1,0 +1,48 @@
+import pytest
+from pydantic import ValidationError
+
+from banking.data_generators.base import check_count, construct_models, years_before
+from banking.data_generators.core import PersonGenerator, TransactionGenerator
+from banking.errors import UsageError
+from banking.models import Person, Transaction
+
+
+def test_fast_construction_matches_model_construct():
+    cols = TransactionGenerator(1).generate_columns(20)
+    fast = construct_models(Transaction, cols)
+    slow = [
+        Transaction.model_construct(
+            **{k: v[i].item() if hasattr(v[i], "item") else v[i] for k, v in cols.items()}
+        )
+        for i in range(20)
+    ]
+    for a, b in zip(fast, slow, strict=True):
+        assert a == b and hash(a) == hash(b)
+        assert a.model_fields_set == b.model_fields_set
+        assert a.__pydantic_extra__ is None and a.__pydantic_private__ is None
+        assert a.model_dump_json() == b.model_dump_json()
+
+
+def test_copies_do_not_leak_into_the_batch():
+    people = PersonGenerator(1).generate_batch(3)
+    changed = people[0].model_copy(update={"first_name": "Zed"})
+    assert changed.first_name == "Zed" and people[0].first_name != "Zed"
+    assert people[1].model_fields_set == set(Person.model_fields)
+    with pytest.raises(ValidationError):  # frozen
+        people[1].first_name = "x"
+
+
+def test_columns_must_match_the_model():
+    cols = TransactionGenerator(1).generate_columns(2)
+    del cols["channel"]
+    with pytest.raises(ValueError):
+        construct_models(Transaction, cols)
+
+
+def test_helpers():
+    from datetime import date
+
+    assert years_before(date(2024, 2, 29), 18) == date(2006, 2, 28)
+    assert check_count(3) == 3
+    with pytest.raises(UsageError):
+        check_count(-1)
