@@ -172,3 +172,16 @@ def test_sibling_falls_back_to_same_leading_params():
     assert [s.name for s in siblings(t, [c for c in comps if c.kind is Kind.COUNTER])] == [
         c_small.name
     ]
+
+
+def test_few_samples_fall_back_to_asv_confidence_intervals():
+    # 6 samples a side: Mann-Whitney can never reach p < 0.002, asv's CI test decides.
+    a, b = FAST[:6], [x * 1.3 for x in FAST[:6]]
+    disjoint = compare_sets(
+        by_name(timing(T, a, ci=(0.99, 1.02))), by_name(timing(T, b, ci=(1.28, 1.33))), POLICY
+    )[0]
+    assert disjoint.evidence is Evidence.STRONG and disjoint.status is Status.REGRESSION
+    overlapping = compare_sets(
+        by_name(timing(T, a, ci=(0.9, 1.3))), by_name(timing(T, b, ci=(1.1, 1.5))), POLICY
+    )[0]
+    assert overlapping.evidence is Evidence.WEAK
