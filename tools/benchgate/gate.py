@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, dest="json_out", help="write the verdict as JSON here")
     p.add_argument("--log", type=Path, help="asv output log (default RESULTS_DIR/gate.log)")
     p.add_argument(
+        "--confirm-rounds",
+        type=int,
+        default=6,
+        help="interleaved rounds of the confirmation run (default 6)",
+    )
+    p.add_argument(
         "--no-confirm",
         dest="confirm",
         action="store_false",
@@ -90,9 +96,12 @@ def open_session(args: argparse.Namespace) -> Session:
     return Session(project, base, head, results_dir, log, args)
 
 
-def measure(s: Session, results_dir: Path, bench: list[str]) -> tuple[dict, dict]:
+def measure(
+    s: Session, results_dir: Path, bench: list[str], rounds: int | None = None
+) -> tuple[dict, dict]:
     """One interleaved asv continuous run of base and head; both measurement sets."""
     args = s.args
+    rounds = rounds or args.rounds
     config = s.project.derived_config(results_dir, "gate")
     s.project.ensure_machine(config, args.machine, s.log)
     _clear(results_dir, args.machine, [s.base, s.head])
@@ -100,8 +109,8 @@ def measure(s: Session, results_dir: Path, bench: list[str]) -> tuple[dict, dict
     cmd += ["--interleave-rounds", "--show-stderr", "--factor", str(args.factor or 1.1)]
     for rx in bench:
         cmd += ["--bench", rx]
-    if args.rounds:
-        cmd += ["-a", f"rounds={args.rounds}"]
+    if rounds:
+        cmd += ["-a", f"rounds={rounds}"]
     if args.repeats:
         cmd += ["-a", f"repeat={args.repeats}"]
     rc = s.project.asv([*cmd, s.base, s.head], s.log)
@@ -130,16 +139,16 @@ def needs_confirmation(c: Comparison) -> bool:
 def confirm(s: Session, comps: list[Comparison]) -> list[Comparison]:
     """Re-run unconfirmed timing regressions once, independently; keep those that reproduce.
 
-    On a shared machine a whole interleaved round can run slow, so a single run can show a
-    "strong" change in identical code. A second run of just the suspects costs little and
-    turns those into "noise-suspected".
+    On a shared machine a whole interleaved round can run slow (another process on the same
+    core), so a single run can show a "strong" change in identical code. A second run of just
+    the suspects, with more rounds, costs little and turns those into "noise-suspected".
     """
     suspects = [c for c in comps if needs_confirmation(c)]
     if not suspects:
         return comps
     # asv matches "name(params)" for parameterized benchmarks: select exactly the suspects.
     regex = "^(?:" + "|".join(re.escape(c.name) for c in suspects) + ")$"
-    before, after = measure(s, s.results_dir / "confirm", [regex])
+    before, after = measure(s, s.results_dir / "confirm", [regex], s.args.confirm_rounds)
     again = {c.name: c for c in compare_sets(before, after, s.args.policy)}
     out = []
     for c in comps:
