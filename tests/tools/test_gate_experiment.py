@@ -87,8 +87,7 @@ def test_gate_and_culprit_pin_the_injected_regression(tmp_path, monkeypatch):
         # (test-artifacts/gate-experiment.json) but not asserted: on 2 busy hyperthreads a
         # whole interleaved round can run 50% slow, so timing alone is not a stable oracle.
         assert slow["counter"]["status"] == "regression"
-        assert slow["time"]["status"] != "noise-suspected"
-        assert docs["time"]["status"] in ("unchanged", "noise-suspected")
+        assert docs["time"]["status"] not in ("regression", "failed")
         assert docs["counter"]["status"] == "unchanged"
 
     # 2. History with only the two ends of the branch measured, published: the site shows the
