@@ -107,13 +107,16 @@ class AsvProject:
     def ensure_machine(self, config: Path, machine: str, log: Path | None = None) -> None:
         """Register ``machine`` non-interactively unless asv knows it already (asv refuses to
         run an unknown machine; re-registering would overwrite a reference machine's data)."""
-        from asv.machine import Machine
+        from asv.machine import MachineCollection
 
         try:
-            Machine.load(machine_name=machine, interactive=False)
+            known = json.loads(
+                Path(MachineCollection.get_machine_file_path()).read_text(encoding="utf-8")
+            )
+        except (OSError, ValueError):
+            known = {}
+        if isinstance(known, dict) and machine in known:
             return
-        except Exception:  # asv raises UserError subclasses for an unknown machine
-            pass
         rc = self.asv(["machine", "--yes", "--machine", machine, "--config", str(config)], log)
         if rc != 0:
             raise InfraError(f"asv machine --machine {machine} failed (exit {rc})")
