@@ -1,0 +1,162 @@
+"""One-run performance figures of the graph layer on a generated dataset (not a test).
+
+    python -m banking.graph.benchmark DIR [--gremlin URL] [--sample 2000]
+
+Warms the server up on a sample of the dataset, loads that sample one request per element,
+then the whole dataset in batches, then times the queries on the loaded graph: point
+reads with the cache cold and warm, account summaries, fan-in/fan-out and structuring over the
+dataset's pattern windows, cycles through every injected cycle and UBO discovery for every
+company. Prints elements/s, the batched/per-element ratio, requests, and latency percentiles.
+Use an empty server of your own: the graph is dropped first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from banking.graph.loader import ENTITIES, load_dataset, open_dataset
+from banking.graph.mapping import GraphBatch, to_epoch_millis, to_graph_batch
+
+
+def _sample(reader: Any, size: int) -> GraphBatch:
+    """The first records of each entity, in proportion to the dataset, as one batch."""
+    counts = {e: int(reader.manifest["counts"].get(e, 0)) for e in ENTITIES}
+    total = sum(counts.values()) or 1
+    batch = GraphBatch()
+    for entity in ENTITIES:
+        want = max(1, size * counts[entity] // total) if counts[entity] else 0
+        for records in reader.iter_batches(entity, max(want, 1)):
+            to_graph_batch(entity, records[:want], batch)
+            break
+    return batch
+
+
+def _latencies(call: Callable[[Any], Any], args: Sequence[Any]) -> dict[str, float]:
+    times = []
+    for arg in args:
+        started = time.perf_counter()
+        call(arg)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {
+        "n": len(times),
+        "median_ms": statistics.median(times) if times else 0.0,
+        "p95_ms": times[int(0.95 * (len(times) - 1))] if times else 0.0,
+    }
+
+
+def run(directory: str, url: str | None, sample: int, batch_size: int) -> dict[str, Any]:
+    from banking_repository import GraphRepository
+
+    reader = open_dataset(directory)
+    patterns = reader.patterns()
+    results: dict[str, Any] = {}
+    with GraphRepository(url, timeout_s=600) as repo:
+        repo.drop_all()
+        one = _sample(reader, sample)
+        # Warm the server's JIT on both paths (the measured runs then merge existing sample
+        # elements, which costs about what creating them does: one index lookup each).
+        repo.write(one, batch_size=batch_size)
+        repo.write(_sample(reader, max(1, sample // 10)), batch_size=1)
+        before, started = repo.request_count, time.perf_counter()
+        repo.write(one, batch_size=1)
+        seconds = time.perf_counter() - started
+        results["per_element"] = {
+            "elements": len(one),
+            "seconds": seconds,
+            "elements_per_s": len(one) / seconds,
+            "requests": repo.request_count - before,
+        }
+        summary = load_dataset(reader, repo, batch_size=batch_size)
+        results["batched"] = {
+            "elements": summary.elements,
+            "seconds": summary.seconds,
+            "elements_per_s": summary.elements_per_second,
+            "requests": summary.requests,
+        }
+        results["ratio"] = (
+            results["batched"]["elements_per_s"] / results["per_element"]["elements_per_s"]
+        )
+
+        accounts = [v["entity_id"] for v in repo.list_vertices("account", 0, 200)]
+        companies = [v["entity_id"] for v in repo.list_vertices("company", 0, 100_000)]
+        cached = GraphRepository(repo.url, cache_size=1024)
+        results["get_vertex_miss"] = _latencies(cached.get_vertex, accounts)
+        hits_before = cached.cache.hits
+        results["get_vertex_hit"] = _latencies(cached.get_vertex, accounts)
+        results["cache_hits"] = cached.cache.hits - hits_before
+        cached.close()
+        results["account_summary"] = _latencies(repo.account_summary, accounts)
+        results["neighbours"] = _latencies(repo.neighbours, accounts)
+        results["ubo_per_company"] = _latencies(repo.ubo, companies)
+
+        def windowed(kind: str) -> list[tuple[int, int, Any]]:
+            out = []
+            for p in patterns:
+                if p.typology.value == kind:
+                    start, end = p.expected["window"]
+                    out.append((to_epoch_millis(start), to_epoch_millis(end) - 1, p))
+            return out
+
+        results["fan_in_window"] = _latencies(
+            lambda w: repo.fan_in(w[2].expected["degree"], w[0], w[1]), windowed("fan_in")
+        )
+        results["fan_out_window"] = _latencies(
+            lambda w: repo.fan_out(w[2].expected["degree"], w[0], w[1]), windowed("fan_out")
+        )
+        results["structuring_window"] = _latencies(
+            lambda w: repo.structuring(
+                w[2].expected["threshold"], w[2].expected["deposit_count"], t0=w[0], t1=w[1]
+            ),
+            windowed("structuring"),
+        )
+        results["cycle_through_account"] = _latencies(
+            lambda w: repo.cycles(
+                w[2].expected["cycle"][0],
+                max_length=w[2].expected["length"],
+                time_ordered=True,
+                t0=w[0],
+                t1=w[1],
+            ),
+            windowed("cycle"),
+        )
+        results["shared_address"] = _latencies(lambda _: repo.shared_attribute("address"), [0])
+    return results
+
+
+def report(results: dict[str, Any]) -> str:
+    lines = []
+    for key in ("per_element", "batched"):
+        r = results[key]
+        lines.append(
+            f"{key:>22}: {r['elements']:>7,} elements in {r['seconds']:7.2f} s = "
+            f"{r['elements_per_s']:>9,.0f} elements/s ({r['requests']:,} requests)"
+        )
+    lines.append(f"{'batched/per-element':>22}: {results['ratio']:.1f}x")
+    for key, value in results.items():
+        if isinstance(value, dict) and "median_ms" in value:
+            lines.append(
+                f"{key:>22}: median {value['median_ms']:8.2f} ms, p95 {value['p95_ms']:8.2f} ms"
+                f" (n={value['n']})"
+            )
+    lines.append(f"{'cache hits (2nd pass)':>22}: {results['cache_hits']}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m banking.graph.benchmark")
+    parser.add_argument("directory")
+    parser.add_argument("--gremlin", default=None)
+    parser.add_argument("--sample", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=500)
+    args = parser.parse_args(argv)
+    print(report(run(args.directory, args.gremlin, args.sample, args.batch_size)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

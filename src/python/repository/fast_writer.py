@@ -1,0 +1,94 @@
+"""A faster GraphBinary writer for the value types upsert batches are made of.
+
+gremlinpython's writer resolves an aenum value and calls several helpers per value, which makes
+client-side serialisation, not the server, the bottleneck of batched loading (about 10k rows/s).
+This writer emits byte-identical output for str, int, long, float, bool, dict and list directly,
+caches the bytes of enum tokens (``T.label``, ``Direction.OUT``, ``Merge.outV``), and hands every
+other type to the stock writer. ``tests/unit/repository`` checks the byte equality.
+"""
+
+from __future__ import annotations
+
+import struct
+from enum import Enum
+from typing import Any
+
+from gremlin_python.statics import long
+from gremlin_python.structure.io.graphbinaryV1 import GraphBinaryWriter
+
+_INT32 = struct.Struct(">i").pack
+_INT64 = struct.Struct(">q").pack
+_DOUBLE = struct.Struct(">d").pack
+
+# Fully-qualified headers: type code + "not null" flag.
+_STRING = b"\x03\x00"
+_INT = b"\x01\x00"
+_LONG = b"\x02\x00"
+_DOUBLE_HEADER = b"\x07\x00"
+_TRUE = b"\x27\x00\x01"
+_FALSE = b"\x27\x00\x00"
+_MAP = b"\x0a\x00"
+_LIST = b"\x09\x00"
+_NULL = b"\xfe\x01"
+
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
+class FastGraphBinaryWriter(GraphBinaryWriter):
+    """Drop-in ``GraphBinaryWriter`` with a fast path for plain data; per instance enum cache."""
+
+    def __init__(self, serializer_map: Any = None) -> None:
+        super().__init__(serializer_map)
+        self._enum_bytes: dict[Any, bytes] = {}
+        self._key_bytes: dict[Any, bytes] = {}
+
+    def to_dict(self, obj: Any, to_extend: bytearray | None = None) -> Any:
+        if to_extend is None:
+            to_extend = bytearray()
+        kind = type(obj)
+        if kind is str:
+            data = obj.encode("utf-8")
+            to_extend += _STRING
+            to_extend += _INT32(len(data))
+            to_extend += data
+        elif kind is float:
+            to_extend += _DOUBLE_HEADER
+            to_extend += _DOUBLE(obj)
+        elif kind is bool:
+            to_extend += _TRUE if obj else _FALSE
+        elif kind is int and _INT32_MIN <= obj <= _INT32_MAX:
+            to_extend += _INT
+            to_extend += _INT32(obj)
+        elif kind is long and -(2**63) <= obj < 2**63:
+            to_extend += _LONG
+            to_extend += _INT64(obj)
+        elif kind is dict:
+            to_extend += _MAP
+            to_extend += _INT32(len(obj))
+            keys = self._key_bytes
+            for key, value in obj.items():
+                # Map keys repeat in every row of a batch: encode each one once.
+                encoded = keys.get(key)
+                if encoded is None:
+                    encoded = bytes(self.to_dict(key, bytearray()))
+                    if (type(key) is str or isinstance(key, Enum)) and len(keys) < 4096:
+                        keys[key] = encoded
+                to_extend += encoded
+                self.to_dict(value, to_extend)
+        elif kind is list:
+            to_extend += _LIST
+            to_extend += _INT32(len(obj))
+            for item in obj:
+                self.to_dict(item, to_extend)
+        elif obj is None:
+            to_extend += _NULL
+        elif isinstance(obj, Enum):
+            cached = self._enum_bytes.get(obj)
+            if cached is None:
+                buffer = bytearray()
+                super().to_dict(obj, buffer)
+                cached = self._enum_bytes[obj] = bytes(buffer)
+            to_extend += cached
+        else:
+            return super().to_dict(obj, to_extend)
+        return to_extend

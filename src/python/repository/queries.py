@@ -1,0 +1,458 @@
+"""AML query traversals and the shaping of their results into plain Python values.
+
+Builders take a remote-less ``GraphTraversalSource`` and return bytecode-ready traversals whose
+values are all traversal arguments (sent as typed data, never as script text). Optional results
+come back through ``fold()`` as an empty list instead of an exception. The arithmetic that
+Gremlin expresses poorly (products of percentages summed per owner, sliding time windows,
+cycle canonicalisation) happens here on the few rows the server returns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gremlin_python.process.graph_traversal import GraphTraversal, __
+from gremlin_python.process.graph_traversal import GraphTraversalSource as Source
+from gremlin_python.process.traversal import Column, Direction, Operator, P, Scope, T
+from gremlin_python.statics import long
+
+TRANSFER = "transfer"
+OWNS_SHARE = "owns_share"
+KEY = "entity_id"
+EDGE_KEY = "edge_id"
+
+# Relative tolerance when comparing an effective ownership with the threshold: 0.5 * 0.5 must
+# count as 25 % even though the floating-point product may land a hair below it.
+PCT_EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """A transfer cycle: ``accounts[0] -> accounts[1] -> ... -> accounts[0]`` via ``transfers``."""
+
+    accounts: tuple[str, ...]
+    transfers: tuple[str, ...]
+
+    @property
+    def length(self) -> int:
+        return len(self.accounts)
+
+
+@dataclass(frozen=True)
+class OwnershipChain:
+    """One ownership path from a person down to the company: ``entities[i]`` owns ``i + 1``."""
+
+    entities: tuple[str, ...]
+    pcts: tuple[float, ...]
+    links: tuple[str, ...]
+
+    @property
+    def effective_pct(self) -> float:
+        return 100.0 * math.prod(p / 100.0 for p in self.pcts)
+
+
+@dataclass(frozen=True)
+class BeneficialOwner:
+    """A person whose effective ownership of a company (summed over chains) passed the threshold."""
+
+    person_id: str
+    effective_pct: float
+    chains: tuple[OwnershipChain, ...]
+
+
+@dataclass(frozen=True)
+class StructuringCase:
+    """An account with ``count`` sub-threshold incoming transfers inside one window."""
+
+    account_id: str
+    count: int
+    total: float
+    first_timestamp: int
+    last_timestamp: int
+    transfers: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _direction(direction: str) -> Direction:
+    try:
+        return {"out": Direction.OUT, "in": Direction.IN, "both": Direction.BOTH}[direction]
+    except KeyError:
+        raise ValueError(f"direction must be 'out', 'in' or 'both', not {direction!r}") from None
+
+
+def _vertex(g: Source, entity_id: str, label: str | None = None) -> GraphTraversal:
+    return g.V().has(label, KEY, entity_id) if label else g.V().has(KEY, entity_id)
+
+
+def _vertices(g: Source, label: str, ids: Sequence[str] | None) -> GraphTraversal:
+    if ids is None:
+        return g.V().has_label(label)
+    if len(ids) == 1:
+        return g.V().has(label, KEY, ids[0])
+    return g.V().has(label, KEY, P.within(list(ids)))
+
+
+def in_window(t: GraphTraversal, t0: int | None, t1: int | None) -> GraphTraversal:
+    """Restrict edges to ``t0 <= timestamp <= t1`` (either end open when None)."""
+    if t0 is not None and t1 is not None:
+        return t.has("timestamp", P.between(long(t0), long(t1 + 1)))
+    if t0 is not None:
+        return t.has("timestamp", P.gte(long(t0)))
+    if t1 is not None:
+        return t.has("timestamp", P.lte(long(t1)))
+    return t
+
+
+def _edge_projection(t: GraphTraversal) -> GraphTraversal:
+    return (
+        t.project("label", "from_id", "to_id", "props")
+        .by(T.label)
+        .by(__.out_v().values(KEY))
+        .by(__.in_v().values(KEY))
+        .by(__.value_map())
+    )
+
+
+def vertex_dict(element_map: Mapping[Any, Any]) -> dict[str, Any]:
+    """``elementMap()`` -> ``{"label": ..., "entity_id": ..., props}`` (server ids left out)."""
+    out: dict[str, Any] = {}
+    for key, value in element_map.items():
+        if key == T.label:
+            out["label"] = value
+        elif key != T.id and isinstance(key, str):
+            out[key] = value
+    return out
+
+
+def edge_dict(projected: Mapping[str, Any]) -> dict[str, Any]:
+    """Projected edge -> ``{"label", "edge_id", "from_id", "to_id", props}``."""
+    out = {"label": projected["label"], "from_id": projected["from_id"]}
+    out["to_id"] = projected["to_id"]
+    out.update(projected["props"])
+    return out
+
+
+def _pairs(rows: Iterable[Any]) -> Iterable[tuple[Any, Any]]:
+    """Unfolded map entries arrive as one-entry dicts; yield them as (key, value)."""
+    for row in rows:
+        if isinstance(row, Mapping):
+            yield from row.items()
+        else:
+            yield row
+
+
+# --------------------------------------------------------------------------- point reads
+
+
+def get_vertex(g: Source, entity_id: str, label: str | None = None) -> GraphTraversal:
+    return _vertex(g, entity_id, label).element_map().fold()
+
+
+def get_edge(g: Source, edge_id: str, label: str | None = None) -> GraphTraversal:
+    t = g.E().has(label, EDGE_KEY, edge_id) if label else g.E().has(EDGE_KEY, edge_id)
+    return _edge_projection(t).fold()
+
+
+def list_vertices(g: Source, label: str, offset: int, limit: int) -> GraphTraversal:
+    """A stable page: ordered by the natural key so pages neither overlap nor skip."""
+    return (
+        g.V().has_label(label).order().by(KEY).range_(offset, offset + limit).element_map().fold()
+    )
+
+
+def neighbours(
+    g: Source,
+    entity_id: str,
+    edge_label: str | None,
+    direction: str,
+    limit: int | None,
+) -> GraphTraversal:
+    labels = (edge_label,) if edge_label else ()
+    t = _vertex(g, entity_id).to(_direction(direction), *labels).dedup().order().by(KEY)
+    if limit is not None:
+        t = t.limit(limit)
+    return t.element_map().fold()
+
+
+def edges_of(
+    g: Source,
+    entity_id: str,
+    edge_label: str | None,
+    direction: str,
+    limit: int | None,
+) -> GraphTraversal:
+    labels = (edge_label,) if edge_label else ()
+    t = _vertex(g, entity_id).to_e(_direction(direction), *labels).order().by(EDGE_KEY)
+    if limit is not None:
+        t = t.limit(limit)
+    return _edge_projection(t).fold()
+
+
+def account_summary(g: Source, account_id: str, t0: int | None, t1: int | None) -> GraphTraversal:
+    def amount_sum(edges: GraphTraversal) -> GraphTraversal:
+        return __.coalesce(edges.values("amount").sum_(), __.constant(0.0))
+
+    return (
+        g.V()
+        .has("account", KEY, account_id)
+        .project(
+            "in_count",
+            "in_amount",
+            "in_counterparties",
+            "out_count",
+            "out_amount",
+            "out_counterparties",
+        )
+        .by(in_window(__.in_e(TRANSFER), t0, t1).count())
+        .by(amount_sum(in_window(__.in_e(TRANSFER), t0, t1)))
+        .by(in_window(__.in_e(TRANSFER), t0, t1).out_v().dedup().count())
+        .by(in_window(__.out_e(TRANSFER), t0, t1).count())
+        .by(amount_sum(in_window(__.out_e(TRANSFER), t0, t1)))
+        .by(in_window(__.out_e(TRANSFER), t0, t1).in_v().dedup().count())
+        .fold()
+    )
+
+
+# --------------------------------------------------------------------------- AML patterns
+
+
+def fan(
+    g: Source,
+    direction: str,
+    t0: int | None,
+    t1: int | None,
+    min_counterparties: int,
+    account_ids: Sequence[str] | None,
+) -> GraphTraversal:
+    """Accounts with >= k distinct counterparties on incoming (fan-in) or outgoing transfers."""
+    if direction == "in":
+        edges = (
+            g.E().has_label(TRANSFER)
+            if account_ids is None
+            else _vertices(g, "account", account_ids).in_e(TRANSFER)
+        )
+        hub, other = __.in_v(), __.out_v()
+    elif direction == "out":
+        edges = (
+            g.E().has_label(TRANSFER)
+            if account_ids is None
+            else _vertices(g, "account", account_ids).out_e(TRANSFER)
+        )
+        hub, other = __.out_v(), __.in_v()
+    else:
+        raise ValueError(f"fan direction must be 'in' or 'out', not {direction!r}")
+    return (
+        in_window(edges, t0, t1)
+        .group()
+        .by(hub.values(KEY))
+        .by(other.values(KEY).dedup().order().fold())
+        .unfold()
+        .where(__.select(Column.values).count(Scope.local).is_(P.gte(min_counterparties)))
+        .fold()
+    )
+
+
+def shape_fan(rows: Iterable[Any]) -> dict[str, list[str]]:
+    return {account: list(others) for account, others in sorted(_pairs(rows))}
+
+
+def cycles(
+    g: Source,
+    start_ids: Sequence[str] | None,
+    max_length: int,
+    time_ordered: bool,
+    t0: int | None,
+    t1: int | None,
+    limit: int | None,
+) -> GraphTraversal:
+    """Simple transfer cycles back to each start account, with at most ``max_length`` accounts.
+
+    Hops walk edges (so the result names the transfers); ``time_ordered`` keeps only paths whose
+    hop timestamps strictly increase from the start, tracked in the traverser's sack.
+    """
+
+    def hop(t: GraphTraversal) -> GraphTraversal:
+        t = in_window(t.out_e(TRANSFER), t0, t1)
+        if time_ordered:
+            t = (
+                t.filter_(__.project("t", "s").by("timestamp").by(__.sack()).where("t", P.gt("s")))
+                .sack(Operator.assign)
+                .by("timestamp")
+            )
+        return t
+
+    source = g.with_sack(long(-1)) if time_ordered else g
+    starts = (
+        source.V().has_label("account")
+        if start_ids is None
+        else _vertices(source, "account", start_ids)
+    )
+    t = starts.as_("s").repeat(hop(__).in_v().simple_path()).emit().times(max(1, max_length - 1))
+    t = hop(t).where(__.in_v().as_("s")).in_v()
+    t = t.path().by(KEY).by(EDGE_KEY)
+    if limit is not None:
+        t = t.limit(limit)
+    return t.fold()
+
+
+def shape_cycles(paths: Iterable[Any], min_length: int) -> list[Cycle]:
+    """Paths -> unique cycles (one per set of transfers), sorted for a deterministic answer."""
+    seen: dict[frozenset[str], Cycle] = {}
+    for path in paths:
+        objects = list(path.objects if hasattr(path, "objects") else path)
+        accounts = tuple(objects[0:-1:2])
+        transfers = tuple(objects[1::2])
+        if len(accounts) < min_length:
+            continue
+        key = frozenset(transfers)
+        if key not in seen:
+            seen[key] = Cycle(accounts, transfers)
+    return sorted(seen.values(), key=lambda c: (c.length, c.accounts, c.transfers))
+
+
+def ownership_paths(g: Source, company_id: str, max_depth: int) -> GraphTraversal:
+    """Every simple ownership path from a person down to the company (``simplePath`` keeps
+    circular ownership finite), as ``[company, pct, link, owner, ..., person]`` lists."""
+    return (
+        g.V()
+        .has("company", KEY, company_id)
+        .repeat(__.in_e(OWNS_SHARE).out_v().simple_path())
+        .emit(__.has_label("person"))
+        .times(max(1, max_depth))
+        .has_label("person")
+        .dedup()
+        .by(__.path())
+        .path()
+        .by(__.values(KEY))
+        .by(__.value_map("pct", EDGE_KEY))
+        .fold()
+    )
+
+
+def shape_ubo(
+    paths: Iterable[Any], threshold_pct: float, include_below: bool = False
+) -> list[BeneficialOwner]:
+    """Effective ownership per person = sum over paths of the product of the path's pcts."""
+    chains: dict[str, list[OwnershipChain]] = {}
+    for path in paths:
+        objects = list(path.objects if hasattr(path, "objects") else path)
+        vertices = objects[0::2]
+        edges = objects[1::2]
+        # The path runs company -> ... -> person; chains read person -> ... -> company.
+        chain = OwnershipChain(
+            entities=tuple(reversed(vertices)),
+            pcts=tuple(float(e["pct"]) for e in reversed(edges)),
+            links=tuple(str(e[EDGE_KEY]) for e in reversed(edges)),
+        )
+        chains.setdefault(chain.entities[0], []).append(chain)
+    owners = []
+    for person, person_chains in chains.items():
+        effective = math.fsum(c.effective_pct for c in person_chains)
+        if include_below or effective >= threshold_pct * (1 - PCT_EPSILON):
+            ordered = tuple(sorted(person_chains, key=lambda c: (c.entities, c.links)))
+            owners.append(BeneficialOwner(person, effective, ordered))
+    owners.sort(key=lambda o: (-o.effective_pct, o.person_id))
+    return owners
+
+
+def shared_attribute(g: Source, attribute: str, label: str, min_size: int) -> GraphTraversal:
+    return (
+        g.V()
+        .has_label(label)
+        .has(attribute)
+        .group()
+        .by(attribute)
+        .by(__.values(KEY).order().fold())
+        .unfold()
+        .where(__.select(Column.values).count(Scope.local).is_(P.gte(min_size)))
+        .fold()
+    )
+
+
+def shape_shared(rows: Iterable[Any]) -> dict[Any, list[str]]:
+    return {value: list(ids) for value, ids in sorted(_pairs(rows), key=lambda kv: str(kv[0]))}
+
+
+def sharing_with(g: Source, entity_id: str, attribute: str, label: str) -> GraphTraversal:
+    """Other ``label`` vertices whose ``attribute`` equals this entity's."""
+    return (
+        g.V()
+        .has(label, KEY, entity_id)
+        .has(attribute)
+        .as_("me")
+        .V()
+        .has_label(label)
+        .where(P.neq("me"))
+        .where(P.eq("me"))
+        .by(attribute)
+        .values(KEY)
+        .order()
+        .fold()
+    )
+
+
+def structuring(
+    g: Source,
+    threshold: float,
+    min_count: int,
+    min_amount: float | None,
+    t0: int | None,
+    t1: int | None,
+    account_ids: Sequence[str] | None,
+) -> GraphTraversal:
+    edges = (
+        g.E().has_label(TRANSFER)
+        if account_ids is None
+        else _vertices(g, "account", account_ids).in_e(TRANSFER)
+    )
+    edges = in_window(edges, t0, t1).has("amount", P.lt(float(threshold)))
+    if min_amount is not None:
+        edges = edges.has("amount", P.gte(float(min_amount)))
+    return (
+        edges.group()
+        .by(__.in_v().values(KEY))
+        .by(__.project("t", "a", "id").by("timestamp").by("amount").by(EDGE_KEY).fold())
+        .unfold()
+        .where(__.select(Column.values).count(Scope.local).is_(P.gte(min_count)))
+        .fold()
+    )
+
+
+def shape_structuring(
+    rows: Iterable[Any], min_count: int, window_ms: int | None
+) -> list[StructuringCase]:
+    """Per account, the densest window of sub-threshold deposits (all of them when no window)."""
+    cases = []
+    for account, deposits in _pairs(rows):
+        ordered = sorted(deposits, key=lambda d: (d["t"], d["id"]))
+        best = _densest(ordered, window_ms)
+        if len(best) >= min_count:
+            cases.append(
+                StructuringCase(
+                    account_id=account,
+                    count=len(best),
+                    total=math.fsum(d["a"] for d in best),
+                    first_timestamp=best[0]["t"],
+                    last_timestamp=best[-1]["t"],
+                    transfers=tuple(d["id"] for d in best),
+                )
+            )
+    cases.sort(key=lambda c: c.account_id)
+    return cases
+
+
+def _densest(ordered: list[Mapping[str, Any]], window_ms: int | None) -> list[Mapping[str, Any]]:
+    if window_ms is None or not ordered:
+        return ordered
+    best_start, best_end, start = 0, 0, 0
+    for end in range(len(ordered)):
+        while ordered[end]["t"] - ordered[start]["t"] > window_ms:
+            start += 1
+        if end + 1 - start > best_end - best_start:
+            best_start, best_end = start, end + 1
+    return ordered[best_start:best_end]

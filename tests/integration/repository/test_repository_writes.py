@@ -1,0 +1,131 @@
+"""Upserts against the real Gremlin Server: idempotence, out-of-order edges, data safety."""
+
+from __future__ import annotations
+
+import pytest
+
+from banking.graph.mapping import to_graph_batch
+from banking_repository import GraphRepository
+
+pytestmark = pytest.mark.integration
+
+HOSTILE = [
+    "g.V().drop()",
+    "'); System.exit(0);//",
+    'he said "hi"',
+    "back\\slash",
+    "Zoë Ångström 李小龍 🏦",
+    "${1+1} #{x} %s {}",
+    "",
+]
+
+
+def _transfer(i, src, dst, **extra):
+    row = {
+        "txn_id": f"TXN-{i}",
+        "from_account": src,
+        "to_account": dst,
+        "amount": 100.0 + i,
+        "currency": "EUR",
+        "timestamp": f"2024-01-0{i % 9 + 1}T10:00:00",
+        "channel": "wire",
+    }
+    row.update(extra)
+    return row
+
+
+def test_vertex_upserts_are_idempotent_and_update_in_place(repo: GraphRepository):
+    rows = [{"entity_id": f"PER-{i}", "first_name": f"n{i}"} for i in range(1200)]
+    assert repo.upsert_vertices("person", rows, batch_size=500) == 1200
+    assert repo.upsert_vertices("person", rows, batch_size=500) == 1200
+    assert repo.count_vertices("person") == 1200
+    repo.upsert_vertices("person", [{"entity_id": "PER-7", "first_name": "seven", "age": 40}])
+    assert repo.count_vertices() == 1200
+    assert repo.get_vertex("PER-7") == {
+        "label": "person",
+        "entity_id": "PER-7",
+        "first_name": "seven",
+        "age": 40,
+    }
+
+
+def test_batches_send_one_request_per_batch(repo: GraphRepository):
+    rows = [{"entity_id": f"ACC-{i}"} for i in range(1000)]
+    before = repo.request_count
+    repo.upsert_vertices("account", rows, batch_size=250)
+    assert repo.request_count - before == 4
+    before = repo.request_count
+    repo.upsert_vertices("account", rows[:10], batch_size=1)
+    assert repo.request_count - before == 10
+
+
+def test_edges_before_vertices_create_bare_endpoints_then_fill_them(repo: GraphRepository):
+    batch = to_graph_batch("transactions", [_transfer(1, "ACC-1", "ACC-2")])
+    repo.write(batch)
+    assert repo.counts() == {"vertices": {"account": 2}, "edges": {"transfer": 1}}
+    assert repo.get_vertex("ACC-1") == {"label": "account", "entity_id": "ACC-1"}
+    repo.upsert_vertices("account", [{"entity_id": "ACC-1", "iban": "DE89"}])
+    assert repo.get_vertex("ACC-1", "account")["iban"] == "DE89"
+    assert repo.count_vertices() == 2
+    repo.write(batch)  # replay
+    assert repo.count_edges("transfer") == 1
+
+
+def test_edge_properties_round_trip(repo: GraphRepository):
+    row = _transfer(3, "ACC-1", "ACC-2", pattern_id="PAT-9", is_cross_border=True)
+    repo.write(to_graph_batch("transactions", [row]))
+    edge = repo.get_edge("TXN-3")
+    assert edge == {
+        "label": "transfer",
+        "edge_id": "TXN-3",
+        "from_id": "ACC-1",
+        "to_id": "ACC-2",
+        "amount": 103.0,
+        "currency": "EUR",
+        "timestamp": 1704362400000,
+        "channel": "wire",
+        "pattern_id": "PAT-9",
+        "is_cross_border": True,
+    }
+    assert repo.get_edge("TXN-404") is None
+    assert repo.get_vertex("ACC-404") is None
+
+
+def test_hostile_values_are_stored_as_data(repo: GraphRepository):
+    rows = [{"entity_id": f"PER-{i}", "note": text} for i, text in enumerate(HOSTILE)]
+    rows.append({"entity_id": "'); g.V().drop();//", "note": "id too"})
+    repo.upsert_vertices("person", rows)
+    assert repo.count_vertices("person") == len(rows)
+    for row in rows:
+        assert repo.get_vertex(row["entity_id"])["note"] == row["note"]
+    edge = {"edge_id": "g.E().drop()", "from_id": "PER-0", "to_id": "PER-1", "x": HOSTILE[1]}
+    repo.upsert_edges("communicated", [edge])
+    assert repo.get_edge("g.E().drop()")["x"] == HOSTILE[1]
+    assert repo.count_vertices() == len(rows)
+
+
+def test_deletes_remove_only_the_named_elements(repo: GraphRepository):
+    txns = [_transfer(i, f"ACC-{i}", f"ACC-{i + 1}") for i in range(5)]
+    repo.write(to_graph_batch("transactions", txns))
+    assert repo.delete_edges("transfer", ["TXN-0", "TXN-1", "TXN-404"]) == 2
+    assert repo.count_edges() == 3
+    # Dropping a vertex drops its edges.
+    assert repo.delete_vertices("account", ["ACC-3"]) == 1
+    assert repo.count_vertices() == 5 and repo.count_edges() == 1
+
+
+def test_cache_serves_repeats_and_writes_invalidate_it(gremlin_url, repo):
+    repo.upsert_vertices("person", [{"entity_id": "PER-1", "v": 1}])
+    with GraphRepository(gremlin_url, cache_size=16) as cached:
+        assert cached.get_vertex("PER-1")["v"] == 1
+        sent = cached.request_count
+        assert cached.get_vertex("PER-1")["v"] == 1
+        assert cached.request_count == sent and cached.cache.hits == 1
+        cached.upsert_vertices("person", [{"entity_id": "PER-1", "v": 2}])
+        assert cached.get_vertex("PER-1")["v"] == 2
+
+
+def test_drop_all_empties_the_graph(repo: GraphRepository):
+    repo.write(to_graph_batch("transactions", [_transfer(i, "ACC-1", "ACC-2") for i in range(3)]))
+    repo.drop_all()
+    assert repo.count_vertices() == 0 and repo.count_edges() == 0

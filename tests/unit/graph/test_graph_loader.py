@@ -1,0 +1,121 @@
+"""Loader logic with an in-memory writer and reader (the real server is in tests/integration)."""
+
+from __future__ import annotations
+
+import pytest
+
+from banking.errors import UsageError
+from banking.graph.loader import LoadSummary, load_dataset, load_models, load_records
+from banking.graph.mapping import GraphBatch
+
+
+class RecordingWriter:
+    """Stands in for GraphRepository: keeps what it is asked to write."""
+
+    def __init__(self) -> None:
+        self.request_count = 0
+        self.calls: list[tuple[GraphBatch, int]] = []
+
+    def write(self, batch: GraphBatch, batch_size: int = 500) -> int:
+        self.calls.append((batch, batch_size))
+        self.request_count += 1
+        return len(batch)
+
+
+class ListReader:
+    def __init__(self, records: dict[str, list[dict]]) -> None:
+        self.records = records
+        self.manifest = {"counts": {k: len(v) for k, v in records.items()}}
+
+    def iter_batches(self, entity: str, batch_size: int = 10_000):
+        rows = self.records.get(entity, [])
+        for start in range(0, len(rows), batch_size):
+            yield rows[start : start + batch_size]
+
+    def patterns(self):
+        return ["p1", "p2"]
+
+
+PERSON = {"person_id": "PER-1", "first_name": "A"}
+ACCOUNT = {"account_id": "ACC-1", "owner_id": "PER-1", "owner_type": "person"}
+TXN = {
+    "txn_id": "TXN-1",
+    "from_account": "ACC-1",
+    "to_account": "ACC-2",
+    "amount": 1.0,
+    "timestamp": "2024-01-01T00:00:00",
+}
+
+
+def test_records_load_vertices_before_edges_whatever_the_mapping_order():
+    writer = RecordingWriter()
+    summary = load_records(writer, {"transactions": [TXN], "accounts": [ACCOUNT]})
+    first, second = (call[0] for call in writer.calls)
+    assert list(first.vertices) == ["account"] and list(first.edges) == ["owns"]
+    assert list(second.edges) == ["transfer"]
+    assert summary.vertices == {"account": 1}
+    assert summary.edges == {"owns": 1, "transfer": 1}
+    assert summary.records == {"accounts": 1, "transactions": 1}
+    assert summary.requests == 2 and summary.elements == 3
+
+
+def test_dataset_load_reads_in_batches_and_reports_progress():
+    reader = ListReader({"persons": [dict(PERSON, person_id=f"PER-{i}") for i in range(25)]})
+    writer = RecordingWriter()
+    seen: list[int] = []
+    summary = load_dataset(reader, writer, batch_size=7, progress=seen.append, read_batch=10)
+    assert seen == [10, 10, 5]
+    assert {size for _, size in writer.calls} == {7}
+    assert summary.vertices == {"person": 25} and summary.patterns == 2
+
+
+def test_bad_records_fail_before_anything_is_written():
+    reader = ListReader({"persons": [PERSON], "transactions": [{"txn_id": "TXN-9"}]})
+    writer = RecordingWriter()
+    with pytest.raises(UsageError, match="from_account"):
+        load_dataset(reader, writer)
+    assert writer.calls == []
+
+
+@pytest.mark.parametrize("size", [0, -1, True, 2.5])
+def test_bad_batch_sizes_are_usage_errors(size):
+    with pytest.raises(UsageError):
+        load_dataset(ListReader({}), RecordingWriter(), batch_size=size)
+
+
+def test_unknown_entities_and_missing_directories_are_usage_errors(tmp_path):
+    with pytest.raises(UsageError, match="unknown dataset entities"):
+        load_records(RecordingWriter(), {"people": [PERSON]})
+    with pytest.raises(UsageError):
+        load_dataset(tmp_path / "missing", RecordingWriter())
+
+
+def test_models_load_from_an_object_with_entity_attributes():
+    from types import SimpleNamespace
+
+    from banking.models import Person
+
+    person = Person(
+        person_id="PER-1",
+        first_name="A",
+        last_name="B",
+        date_of_birth="1990-01-01",
+        nationality="GB",
+        address="x",
+        city="y",
+        country="GB",
+        email="e",
+        phone="p",
+        tax_id="t",
+    )
+    injected = SimpleNamespace(persons=[person], patterns=["only counted"])
+    summary = load_models(RecordingWriter(), injected)
+    assert summary.vertices == {"person": 1} and summary.patterns == 1
+
+
+def test_summary_describes_totals_and_rates():
+    summary = LoadSummary({"person": 2}, {"transfer": 3}, {"persons": 2}, 1, 0.5, 4)
+    text = summary.describe()
+    assert "loaded 5 elements (2 vertices, 3 edges)" in text
+    assert "10 elements/s, 4 requests" in text
+    assert "transfer 3" in text
