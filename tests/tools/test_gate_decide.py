@@ -185,3 +185,20 @@ def test_few_samples_fall_back_to_asv_confidence_intervals():
         by_name(timing(T, a, ci=(0.9, 1.3))), by_name(timing(T, b, ci=(1.1, 1.5))), POLICY
     )[0]
     assert overlapping.evidence is Evidence.WEAK
+
+
+def test_only_the_fast_samples_moving_is_not_strong():
+    # Mode imbalance on a shared machine: the base had undisturbed rounds (1.0), the head only
+    # disturbed ones (1.7), both had disturbed rounds: the slow samples did not move.
+    def mode(level: float, n: int) -> list[float]:
+        return [level * (1 + i / 1000) for i in range(n)]
+
+    before = by_name(timing(T, mode(1.0, 10) + mode(1.7, 14)), single(C, Kind.COUNTER, 480_000))
+    after = by_name(timing(T, mode(1.7, 24)), single(C, Kind.COUNTER, 480_000))
+    c = status_of(compare_sets(before, after, POLICY), f"{T}(1000)")
+    assert c.evidence is Evidence.WEAK
+    assert c.status is Status.NOISE_SUSPECTED
+    # A real slowdown shifts both modes.
+    slower = by_name(timing(T, mode(1.3, 10) + mode(2.2, 14)), single(C, Kind.COUNTER, 480_000))
+    real = status_of(compare_sets(before, slower, POLICY), f"{T}(1000)")
+    assert real.evidence is Evidence.STRONG and real.status is Status.REGRESSION

@@ -76,6 +76,8 @@ def test_gate_and_culprit_pin_the_injected_regression(tmp_path, monkeypatch):
             )
         runs.append(rows)
     gate_seconds = time.monotonic() - started
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "gate-experiment-runs.json").write_text(json.dumps(runs, indent=2))
 
     for rows in runs:
         flagged = [r["commit"] for r in rows if r["exit"] == 1]

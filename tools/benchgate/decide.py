@@ -21,7 +21,7 @@ from enum import IntEnum, StrEnum
 
 from .model import Kind, Measurement
 from .policy import Policy
-from .stats import Evidence, evidence, fastest
+from .stats import Evidence, evidence, fastest, slowest
 
 
 class Status(StrEnum):
@@ -81,6 +81,18 @@ def _badness(before: float, after: float, higher_is_better: bool) -> float:
     return num / den
 
 
+def _whole_shift(before: Measurement, after: Measurement, policy: Policy, factor: float) -> bool:
+    """A real change moves the slow samples by the factor too, not only the fast ones."""
+    hi_a = slowest(before.samples, policy.fast_share)
+    hi_b = slowest(after.samples, policy.fast_share)
+    if not hi_a or not hi_b:
+        return True
+    m_a, m_b = statistics.median(hi_a), statistics.median(hi_b)
+    if m_a <= 0 or m_b <= 0:
+        return True
+    return max(m_b / m_a, m_a / m_b) >= factor
+
+
 def compare_entry(
     before: Measurement | None, after: Measurement | None, policy: Policy
 ) -> Comparison:
@@ -131,6 +143,10 @@ def compare_entry(
         better = 1 / bad if bad > 0 else math.inf
     worse = bad >= 1.0
     ev, p = evidence(a, b, before.ci, after.ci, worse, factor, policy.strong_p, policy.weak_p)
+    if ev is Evidence.STRONG and a and b and not _whole_shift(before, after, policy, factor):
+        # Only part of the distribution moved: on a shared machine that is one side having
+        # had more undisturbed rounds than the other, not slower code.
+        ev = Evidence.WEAK
     base = replace(base, evidence=ev, p=p)
     if bad < factor and better < factor:
         return base

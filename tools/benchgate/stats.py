@@ -50,6 +50,13 @@ def fastest(samples: tuple[float, ...] | None, share: float, floor: int = 8) -> 
     return clean[:k]
 
 
+def slowest(samples: tuple[float, ...] | None, share: float, floor: int = 8) -> list[float]:
+    """The slowest ``share`` of the samples (the disturbed mode, when there is one)."""
+    clean = sorted(_clean(samples))
+    k = min(len(clean), max(floor, math.ceil(len(clean) * share)))
+    return clean[len(clean) - k :]
+
+
 def evidence(
     a: list[float],
     b: list[float],
