@@ -1,0 +1,239 @@
+"""``banking stream``: produce a dataset to Kafka, consume it into the graph, inspect the DLQ."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from banking.errors import UsageError
+
+EXAMPLES = """\
+examples:
+  banking stream produce data/bank                    # every entity of a generated dataset
+  banking stream produce --scale 0.001 --seed 7       # generate, then produce
+  banking stream consume --to-graph                   # until caught up, then exit
+  banking stream consume --to-graph --follow          # until SIGTERM / Ctrl-C
+  banking stream dlq show --limit 20
+  banking stream dlq replay
+
+Endpoints come from --bootstrap / --gremlin-url, else KAFKA_BOOTSTRAP / GREMLIN_URL.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "stream",
+        help="stream entity events through Kafka into the graph",
+        description=(
+            "Entity events on one Kafka topic per entity type (<prefix><entity>, key = entity "
+            "id), consumed into the graph with at-least-once delivery and idempotent upserts."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="stream_command", metavar="ACTION")
+
+    produce = actions.add_parser("produce", help="send a dataset's records as create events")
+    produce.add_argument("dataset", nargs="?", type=Path, help="dataset directory")
+    produce.add_argument("--scale", type=float, help="generate a bank of this scale instead")
+    produce.add_argument("--seed", type=int, default=42, help="seed for --scale (default 42)")
+    produce.add_argument(
+        "--entities", help="comma-separated entities to send (default: all, vertices first)"
+    )
+    produce.add_argument("--read-batch", type=int, default=10_000, help="records per send_batch")
+    produce.add_argument("--partitions", type=int, default=None, help="partitions for new topics")
+    produce.add_argument("--compression", default=None, help="none, gzip, lz4 or zstd")
+    produce.add_argument("--linger-ms", type=int, default=None)
+    produce.add_argument("--batch-bytes", type=int, default=None, help="Kafka batch.size")
+    produce.add_argument("--quiet", action="store_true", help="no progress lines")
+    _common(produce)
+    produce.set_defaults(func=run_produce)
+
+    consume = actions.add_parser("consume", help="apply events to a sink until caught up")
+    consume.add_argument("--to-graph", action="store_true", help="write into the graph")
+    consume.add_argument("--follow", action="store_true", help="keep consuming until stopped")
+    consume.add_argument("--group", default=None, help="consumer group (default per prefix)")
+    consume.add_argument("--batch-size", type=int, default=5000, help="events per graph write")
+    consume.add_argument("--max-events", type=int, default=None)
+    consume.add_argument("--gremlin-url", default=None)
+    consume.add_argument("--quiet", action="store_true")
+    _common(consume)
+    consume.set_defaults(func=run_consume)
+
+    dlq = actions.add_parser("dlq", help="inspect or replay the dead-letter topic")
+    dlq_actions = dlq.add_subparsers(dest="dlq_command", metavar="ACTION")
+    show = dlq_actions.add_parser("show", help="list dead letters, oldest first")
+    show.add_argument("--limit", type=int, default=50)
+    _common(show)
+    show.set_defaults(func=run_dlq_show)
+    replay = dlq_actions.add_parser("replay", help="send dead letters back to their topics")
+    replay.add_argument("--group", default=None, help="replay progress group")
+    _common(replay)
+    replay.set_defaults(func=run_dlq_replay)
+    dlq.set_defaults(func=lambda args: _missing(dlq))
+    parser.set_defaults(func=lambda args: _missing(parser))
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--bootstrap", default=None, help="Kafka bootstrap servers")
+    parser.add_argument("--topic-prefix", default="banking.", help="topic prefix (banking.)")
+
+
+def _missing(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _entities(text: str | None) -> list[str]:
+    from banking.streaming.sink import WRITE_ORDER
+
+    if not text:
+        return list(WRITE_ORDER)
+    wanted = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in wanted if name not in WRITE_ORDER]
+    if unknown:
+        raise UsageError(f"unknown entity {unknown[0]!r}; known: {', '.join(WRITE_ORDER)}")
+    return [name for name in WRITE_ORDER if name in wanted]
+
+
+@contextmanager
+def _dataset(args: argparse.Namespace) -> Iterator[Path]:
+    if (args.dataset is None) == (args.scale is None):
+        raise UsageError("give a dataset directory or --scale (one of them)")
+    if args.dataset is not None:
+        if not args.dataset.is_dir():
+            raise UsageError(f"{args.dataset} is not a directory")
+        yield args.dataset
+        return
+    if not args.scale > 0:
+        raise UsageError(f"scale must be positive, got {args.scale}")
+    from banking.data_generators.orchestration import generate_bank
+
+    with tempfile.TemporaryDirectory(prefix="banking-stream-") as tmp:
+        out = Path(tmp) / "bank"
+        generate_bank(args.scale, args.seed, out_dir=out)
+        yield out
+
+
+def run_produce(args: argparse.Namespace) -> int:
+    from banking.streaming.producer import EntityProducer
+
+    try:
+        from banking.dataset import DatasetReader
+    except ImportError:  # pragma: no cover - the dataset package ships with the generators
+        raise UsageError("the dataset reader (banking.dataset) is not installed") from None
+    if args.read_batch < 1:
+        raise UsageError(f"--read-batch must be at least 1, got {args.read_batch}")
+    entities = _entities(args.entities)
+    options = {
+        key: value
+        for key, value in (
+            ("partitions", args.partitions),
+            ("compression_type", args.compression),
+            ("linger_ms", args.linger_ms),
+            ("batch_size", args.batch_bytes),
+        )
+        if value is not None
+    }
+    with _dataset(args) as path:
+        reader = DatasetReader(path)
+        started = time.perf_counter()
+        with EntityProducer(args.bootstrap, topic_prefix=args.topic_prefix, **options) as producer:
+            producer.ensure_topics(entities)
+            for entity in entities:
+                sent = 0
+                for records in reader.iter_batches(entity, args.read_batch):
+                    sent += producer.send_records(entity, records)
+                if not args.quiet:
+                    print(f"{entity}: {sent:,} events queued", file=sys.stderr, flush=True)
+            stats = producer.flush()
+        elapsed = time.perf_counter() - started
+    rate = stats.sent / elapsed if elapsed > 0 else 0.0
+    print(
+        f"produced {stats.sent:,} events to {producer.bootstrap} in {elapsed:.2f} s "
+        f"({rate:,.0f} events/s); {stats.bytes / 1e6:.1f} MB of events, "
+        f"{stats.wire_bytes / 1e6:.1f} MB on the wire"
+    )
+    return 0
+
+
+def run_consume(args: argparse.Namespace) -> int:
+    from banking.streaming.consumer import GraphSinkConsumer
+    from banking.streaming.sink import RepositorySink
+
+    if not args.to_graph:
+        raise UsageError("choose where to consume to: --to-graph")
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
+    group = args.group or f"{args.topic_prefix}graph-sink"
+    sink = RepositorySink.connect(args.gremlin_url)
+    try:
+        with GraphSinkConsumer(
+            sink,
+            args.bootstrap,
+            topic_prefix=args.topic_prefix,
+            group_id=group,
+            batch_size=args.batch_size,
+        ) as consumer:
+
+            def report(stats) -> None:
+                if not args.quiet:
+                    print(
+                        f"consumed {stats.consumed:,} events, {stats.dead_lettered:,} "
+                        f"dead-lettered",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+
+            with _stop_on_signals(consumer.stop):
+                stats = consumer.run(
+                    follow=args.follow, max_events=args.max_events, on_batch=report
+                )
+    finally:
+        sink.close()
+    print(
+        f"consumed {stats.consumed:,} events into the graph in {stats.elapsed_s:.2f} s "
+        f"({stats.events_per_s:,.0f} events/s); {stats.applied:,} applied, "
+        f"{stats.dead_lettered:,} dead-lettered, {stats.retries} retries"
+    )
+    return 0
+
+
+@contextmanager
+def _stop_on_signals(stop) -> Iterator[None]:
+    """SIGTERM / SIGINT ask the consumer to stop after committing the batch in hand."""
+    signals = [signal.SIGTERM, signal.SIGINT]
+    previous = {sig: signal.getsignal(sig) for sig in signals}
+    for sig in signals:
+        signal.signal(sig, lambda *_: stop())
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_dlq_show(args: argparse.Namespace) -> int:
+    from banking.streaming import dlq
+
+    if args.limit < 0:
+        raise UsageError(f"--limit must be non-negative, got {args.limit}")
+    letters = dlq.show(args.bootstrap, args.topic_prefix, args.limit)
+    for letter in letters:
+        print(letter.summary())
+    print(f"{len(letters)} dead letters shown", file=sys.stderr)
+    return 0
+
+
+def run_dlq_replay(args: argparse.Namespace) -> int:
+    from banking.streaming import dlq
+
+    count = dlq.replay(args.bootstrap, args.topic_prefix, group_id=args.group)
+    print(f"replayed {count} dead letters to their source topics")
+    return 0

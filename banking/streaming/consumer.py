@@ -1,0 +1,445 @@
+"""GraphSinkConsumer: entity events from Kafka into the graph, nothing lost, nothing doubled.
+
+Each poll is one unit of work: decode and validate every message, collapse the batch to the last
+event per entity (messages of one key share a partition, so "last" is the newest), write the
+upserts and deletes through the sink, send the undecodable ones to the dead-letter topic and
+wait for its acknowledgement, and only then commit the offsets. A crash anywhere before the
+commit replays the batch; replaying is harmless because the upserts are idempotent. The
+offsets committed are exactly the positions after the messages returned by the poll.
+
+Graph failures (``ServiceUnavailable``) are retried with exponential backoff; any other error
+from the sink is narrowed down by applying events one at a time, and the events the graph
+rejects go to the dead-letter topic too. ``stop()`` (the CLI wires SIGTERM/SIGINT to it) ends
+the loop after the batch in hand has been applied and committed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from banking.errors import ServiceUnavailable, UsageError
+from banking.streaming.dlq import dead_letter_headers
+from banking.streaming.entities import ENTITY_NAMES, spec_for
+from banking.streaming.events import EntityEvent, InvalidEvent
+from banking.streaming.producer import DEFAULT_PARTITIONS, KafkaUnavailable
+from banking.streaming.sink import GraphSink
+from banking.streaming.topics import (
+    DEFAULT_PREFIX,
+    bootstrap_servers,
+    dlq_topic,
+    ensure_topics,
+    entity_for_topic,
+    topic_for,
+)
+
+DEFAULT_GROUP = "banking-graph-sink"
+
+
+@dataclass
+class ConsumerStats:
+    consumed: int = 0
+    applied: int = 0
+    dead_lettered: int = 0
+    batches: int = 0
+    retries: int = 0
+    commits: int = 0
+    elapsed_s: float = 0.0
+
+    @property
+    def events_per_s(self) -> float:
+        return self.consumed / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+@dataclass
+class DecodedBatch:
+    """One poll's messages, decoded: the newest event per entity and the rejects."""
+
+    upserts: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    deletes: dict[str, dict[str, None]] = field(default_factory=dict)
+    events: dict[tuple[str, str], Any] = field(default_factory=dict)
+    rejects: list[tuple[Any, str]] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, entity: str, event: EntityEvent, message: Any) -> None:
+        upserts = self.upserts.setdefault(entity, {})
+        deletes = self.deletes.setdefault(entity, {})
+        entity_id = event.entity_id
+        # Remove first so a re-insert moves the id to the end: the newest event wins.
+        upserts.pop(entity_id, None)
+        deletes.pop(entity_id, None)
+        if event.event_type == "delete":
+            deletes[entity_id] = None
+        else:
+            upserts[entity_id] = event.payload
+        self.events[(entity, entity_id)] = message
+
+    def upsert_lists(self) -> dict[str, list[dict[str, Any]]]:
+        return {entity: list(rows.values()) for entity, rows in self.upserts.items() if rows}
+
+    def delete_lists(self) -> dict[str, list[str]]:
+        return {entity: list(ids) for entity, ids in self.deletes.items() if ids}
+
+
+def decode_messages(messages: Iterable[Any], prefix: str = DEFAULT_PREFIX) -> DecodedBatch:
+    """Decode and validate messages in order; invalid ones become rejects with a reason."""
+    batch = DecodedBatch()
+    topics: dict[str, tuple[str | None, str | None]] = {}
+    for message in messages:
+        batch.count += 1
+        known = topics.get(message.topic)
+        if known is None:
+            entity = entity_for_topic(message.topic, prefix)
+            singular = spec_for(entity).singular if entity else None
+            known = topics[message.topic] = (entity, singular)
+        entity, singular = known
+        try:
+            if entity is None:
+                raise InvalidEvent(f"topic {message.topic!r} carries no known entity type")
+            if message.value is None:
+                raise InvalidEvent("empty message (no value)")
+            event = EntityEvent.from_bytes(message.value)
+            if event.entity_type != singular:
+                raise InvalidEvent(
+                    f"a {event.entity_type} event on the {entity} topic {message.topic!r}"
+                )
+            event.validate_payload()
+        except InvalidEvent as exc:
+            batch.rejects.append((message, str(exc)))
+            continue
+        batch.add(entity, event, message)
+    return batch
+
+
+@dataclass
+class _Pending:
+    """A decoded batch whose graph write is in flight, and the offsets it will commit."""
+
+    batch: DecodedBatch
+    offsets: dict[Any, Any]
+    write: Future
+
+
+def _next_offsets(messages: Sequence[Any]) -> dict[Any, Any]:
+    """The offsets to commit after ``messages``: one past the last of each partition."""
+    from kafka.structs import OffsetAndMetadata, TopicPartition
+
+    last: dict[tuple[str, int], int] = {}
+    for message in messages:
+        key = (message.topic, message.partition)
+        if message.offset >= last.get(key, -1):
+            last[key] = message.offset
+    return {
+        TopicPartition(topic, partition): OffsetAndMetadata(offset + 1, "", -1)
+        for (topic, partition), offset in last.items()
+    }
+
+
+class GraphSinkConsumer:
+    """Consume entity topics into a ``GraphSink``; see the module docstring for the contract."""
+
+    def __init__(
+        self,
+        sink: GraphSink,
+        bootstrap: str | None = None,
+        *,
+        topic_prefix: str = DEFAULT_PREFIX,
+        entities: Sequence[str] = ENTITY_NAMES,
+        group_id: str = DEFAULT_GROUP,
+        batch_size: int = 5000,
+        poll_timeout_s: float = 0.5,
+        max_retries: int = 8,
+        backoff_s: float = 0.2,
+        max_backoff_s: float = 5.0,
+        partitions: int = DEFAULT_PARTITIONS,
+        timeout_s: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        consumer: Any = None,
+        dlq_producer: Any = None,
+    ) -> None:
+        if batch_size < 1:
+            raise UsageError(f"batch size must be at least 1, got {batch_size}")
+        self.sink = sink
+        self.bootstrap = bootstrap_servers(bootstrap)
+        self.topic_prefix = topic_prefix
+        self.topics = [topic_for(e, topic_prefix) for e in entities]
+        self.dlq_topic = dlq_topic(topic_prefix)
+        self.group_id = group_id
+        self.batch_size = batch_size
+        self.poll_timeout_ms = int(poll_timeout_s * 1000)
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.timeout_s = timeout_s
+        self.stats = ConsumerStats()
+        self._sleep = sleep
+        self._stop = threading.Event()
+        if consumer is None:
+            ensure_topics(
+                self.bootstrap,
+                [*self.topics, self.dlq_topic],
+                partitions=partitions,
+                timeout_s=min(timeout_s, 30.0),
+            )
+            consumer = self._kafka_consumer()
+            consumer.subscribe(self.topics)
+        self._consumer = consumer
+        self._dlq = dlq_producer if dlq_producer is not None else self._dlq_producer()
+
+    def _kafka_consumer(self) -> Any:
+        from kafka import KafkaConsumer
+        from kafka.errors import KafkaError
+
+        try:
+            return KafkaConsumer(
+                bootstrap_servers=self.bootstrap,
+                group_id=self.group_id,
+                client_id="banking-graph-sink",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=self.batch_size,
+                max_partition_fetch_bytes=8 * 1024 * 1024,
+                fetch_max_bytes=64 * 1024 * 1024,
+                bootstrap_timeout_ms=int(min(self.timeout_s, 10.0) * 1000),
+                request_timeout_ms=int(self.timeout_s * 1000) + 5000,
+            )
+        except (KafkaError, OSError) as exc:
+            raise KafkaUnavailable(f"Kafka does not answer at {self.bootstrap}: {exc}") from None
+
+    def _dlq_producer(self) -> Any:
+        from kafka import KafkaProducer
+        from kafka.errors import KafkaError
+
+        try:
+            return KafkaProducer(
+                bootstrap_servers=self.bootstrap,
+                client_id="banking-graph-sink-dlq",
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=5,
+                bootstrap_timeout_ms=int(min(self.timeout_s, 10.0) * 1000),
+                max_block_ms=int(self.timeout_s * 1000),
+            )
+        except (KafkaError, OSError) as exc:
+            raise KafkaUnavailable(f"Kafka does not answer at {self.bootstrap}: {exc}") from None
+
+    # --- control ------------------------------------------------------------------------
+    def stop(self) -> None:
+        """Ask the loop to finish the batch in hand, commit and return (signal-safe)."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def run(
+        self,
+        *,
+        follow: bool = False,
+        max_events: int | None = None,
+        on_batch: Callable[[ConsumerStats], None] | None = None,
+    ) -> ConsumerStats:
+        """Consume until caught up with the end of every topic (or forever with ``follow``),
+        until ``max_events`` or until ``stop()``.
+
+        While one batch is written to the graph (on a writer thread: the write mostly waits on
+        the server), the next is fetched and decoded; a batch is committed only after its own
+        write, with its own offsets, so the pipeline changes no guarantee.
+        """
+        start = time.perf_counter()
+        idle_since = time.monotonic()
+        pending: _Pending | None = None
+        failed = True
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-sink-writer")
+        try:
+            while not self._stop.is_set():
+                polled = self._poll()
+                messages = [m for tp in sorted(polled) for m in polled[tp]]
+                if messages:
+                    batch = decode_messages(messages, self.topic_prefix)
+                    offsets = _next_offsets(messages)
+                    if pending is not None:
+                        self._finish(pending, on_batch)
+                    pending = _Pending(batch, offsets, writer.submit(self._apply, batch))
+                    idle_since = time.monotonic()
+                    queued = self.stats.consumed + batch.count
+                    if max_events is not None and queued >= max_events:
+                        break
+                    continue
+                if pending is not None:
+                    self._finish(pending, on_batch)
+                    pending = None
+                    continue
+                if not follow and self._caught_up():
+                    break
+                if (
+                    not follow
+                    and not self._assignment()
+                    and (time.monotonic() - idle_since > self.timeout_s)
+                ):
+                    raise KafkaUnavailable(
+                        f"no partitions assigned within {self.timeout_s:.0f}s "
+                        f"(group {self.group_id!r} at {self.bootstrap})"
+                    )
+            failed = False
+        finally:
+            if pending is not None:
+                if failed:  # leave it uncommitted (it is replayed), but let the write end
+                    pending.write.exception()
+                else:
+                    self._finish(pending, on_batch)
+            writer.shutdown(wait=True)
+            self.stats.elapsed_s = time.perf_counter() - start
+        return self.stats
+
+    def _finish(self, pending: _Pending, on_batch: Callable[[ConsumerStats], None] | None) -> None:
+        """Wait for a batch's write, dead-letter its rejects, commit its offsets."""
+        rejects = list(pending.batch.rejects)
+        rejects.extend(pending.write.result())
+        if rejects:
+            self._dead_letter(rejects)
+        self._commit(pending.offsets)
+        self.stats.consumed += pending.batch.count
+        self.stats.dead_lettered += len(rejects)
+        self.stats.batches += 1
+        if on_batch is not None:
+            on_batch(self.stats)
+
+    def _poll(self) -> dict[Any, list[Any]]:
+        from kafka.errors import KafkaError
+
+        try:
+            return self._consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)
+        except KafkaError as exc:
+            raise KafkaUnavailable(f"Kafka at {self.bootstrap} failed: {exc}") from None
+
+    def _assignment(self) -> set[Any]:
+        return set(self._consumer.assignment())
+
+    def _caught_up(self) -> bool:
+        from kafka.errors import KafkaError
+
+        assigned = self._assignment()
+        if not assigned:
+            return False
+        try:
+            end = self._consumer.end_offsets(list(assigned))
+            return all(self._consumer.position(tp) >= end[tp] for tp in assigned)
+        except KafkaError as exc:
+            raise KafkaUnavailable(
+                f"Kafka at {self.bootstrap} did not report end offsets: {exc}"
+            ) from None
+
+    # --- one batch ----------------------------------------------------------------------
+    def process(self, messages: Sequence[Any]) -> None:
+        """Apply one poll's messages, dead-letter the rejects, then commit (synchronously)."""
+        batch = decode_messages(messages, self.topic_prefix)
+        done: Future = Future()
+        try:
+            done.set_result(self._apply(batch))
+        except BaseException as exc:
+            done.set_exception(exc)
+        self._finish(_Pending(batch, _next_offsets(messages), done), None)
+
+    def _apply(self, batch: DecodedBatch) -> list[tuple[Any, str]]:
+        """Write the batch; return the events the graph rejected (as dead letters)."""
+        upserts, deletes = batch.upsert_lists(), batch.delete_lists()
+        if not upserts and not deletes:
+            return []
+        try:
+            self.stats.applied += self._with_retries(lambda: self.sink.apply(upserts, deletes))
+            return []
+        except ServiceUnavailable:
+            raise
+        except Exception:  # the graph rejected something: find out which events
+            pass
+        rejected = []
+        for (entity, entity_id), message in batch.events.items():
+            one_upsert = (
+                {entity: [batch.upserts[entity][entity_id]]}
+                if (entity_id in batch.upserts.get(entity, {}))
+                else {}
+            )
+            one_delete = {entity: [entity_id]} if entity_id in batch.deletes.get(entity, {}) else {}
+            try:
+                self.stats.applied += self._with_retries(
+                    lambda u=one_upsert, d=one_delete: self.sink.apply(u, d)
+                )
+            except ServiceUnavailable:
+                raise
+            except Exception as exc:
+                rejected.append((message, f"graph rejected the event: {type(exc).__name__}: {exc}"))
+        return rejected
+
+    def _with_retries(self, action: Callable[[], int]) -> int:
+        delay = self.backoff_s
+        attempt = 0
+        while True:
+            try:
+                return action()
+            except ServiceUnavailable:
+                attempt += 1
+                if attempt > self.max_retries:
+                    raise
+                self.stats.retries += 1
+                self._sleep(delay)
+                delay = min(delay * 2, self.max_backoff_s)
+
+    def _dead_letter(self, rejects: list[tuple[Any, str]]) -> None:
+        from kafka.errors import KafkaError
+
+        try:
+            futures = [
+                self._dlq.send(
+                    self.dlq_topic,
+                    key=message.key,
+                    value=message.value if message.value is not None else b"",
+                    headers=dead_letter_headers(
+                        reason, message.topic, message.partition, message.offset
+                    ),
+                )
+                for message, reason in rejects
+            ]
+            self._dlq.flush(timeout=self.timeout_s)
+            for future in futures:
+                future.get(timeout=self.timeout_s)
+        except KafkaError as exc:
+            raise KafkaUnavailable(
+                f"could not write {len(rejects)} dead letters to {self.dlq_topic}: {exc}"
+            ) from None
+
+    def _commit(self, offsets: dict[Any, Any]) -> None:
+        from kafka.errors import CommitFailedError, KafkaError
+
+        delay = self.backoff_s
+        for attempt in range(self.max_retries + 1):
+            try:
+                self._consumer.commit(offsets=offsets)
+                self.stats.commits += 1
+                return
+            except CommitFailedError:
+                # The partitions moved to another member during this batch; it will replay
+                # the batch from the last commit, which the idempotent upserts make harmless.
+                return
+            except KafkaError as exc:
+                if attempt == self.max_retries:
+                    raise KafkaUnavailable(f"could not commit offsets: {exc}") from None
+                self._sleep(delay)
+                delay = min(delay * 2, self.max_backoff_s)
+
+    def close(self) -> None:
+        """Close the Kafka clients (offsets are already committed after every batch)."""
+        try:
+            self._consumer.close(autocommit=False)
+        finally:
+            self._dlq.close(timeout=5)
+
+    def __enter__(self) -> GraphSinkConsumer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

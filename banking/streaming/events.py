@@ -1,0 +1,327 @@
+"""Entity events: the unit the producer sends and the graph-sink consumer applies.
+
+An event is a pydantic model so that anything read back from Kafka is validated, but the hot
+paths avoid pydantic's generic machinery: ``to_bytes`` hands a plain dict to orjson and
+``from_bytes`` uses pydantic's Rust JSON parser directly. Everything in an event is a function of
+the entity: the event id hashes (entity type, id, version, event type) and the timestamp comes
+from the entity's own time field, so producing the same data twice gives byte-identical
+messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from banking.errors import UsageError
+from banking.streaming.entities import REFERENCE_TIME, as_datetime, spec_for
+
+EventType = Literal["create", "update", "delete"]
+EntityType = Literal[
+    "person", "company", "account", "transaction", "communication", "ownership_link"
+]
+DEFAULT_SOURCE = "banking-graph-bench"
+
+
+class InvalidEvent(UsageError):
+    """Bytes that are not a valid event, or an event whose payload is not a valid entity."""
+
+
+def event_id_for(entity_type: str, entity_id: str, version: int, event_type: str) -> str:
+    """Deterministic event id: the same change to the same entity always has the same id."""
+    text = f"{entity_type}\x1f{entity_id}\x1f{version}\x1f{event_type}".encode()
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
+
+
+class EntityEvent(BaseModel):
+    """One change to one entity; ``payload`` is the entity record (JSON-native values)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: str = Field(min_length=1)
+    event_type: EventType
+    entity_type: EntityType
+    entity_id: str = Field(min_length=1)
+    payload: dict[str, Any]
+    timestamp: datetime
+    version: int = Field(default=1, ge=1)
+    source: str = DEFAULT_SOURCE
+    name: str | None = None
+
+    def to_bytes(self) -> bytes:
+        """The event as compact JSON (orjson), readable by ``from_bytes``.
+
+        A pydantic model keeps exactly its fields, in declaration order, in ``__dict__``; orjson
+        serialises that dict (datetimes as ISO 8601) without a model_dump copy.
+        """
+        return orjson.dumps(self.__dict__)
+
+    def model_dump_json(self, **kwargs: Any) -> str:  # type: ignore[override]
+        """Pydantic's JSON; with no options it is the same text as ``to_bytes``, via orjson."""
+        if kwargs:
+            return super().model_dump_json(**kwargs)
+        return orjson.dumps(self.__dict__).decode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes | bytearray | memoryview | str) -> EntityEvent:
+        """Parse and validate; raise ``InvalidEvent`` with a one-line reason otherwise.
+
+        Messages in the canonical form ``to_bytes`` writes are checked field by field here;
+        anything else (coercible values, missing defaults, errors) goes through pydantic, which
+        either accepts it or explains what is wrong.
+        """
+        try:
+            fields = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidEvent(f"not JSON: {exc}") from None
+        event = _from_canonical(fields) if type(fields) is dict else None
+        if event is not None:
+            return event
+        try:
+            return cls.model_validate(fields)
+        except ValidationError as exc:
+            raise InvalidEvent(_one_line(exc)) from None
+
+    @property
+    def key(self) -> bytes:
+        """The Kafka key: the entity id, so every change to an entity lands on one partition."""
+        return self.entity_id.encode()
+
+    @property
+    def entity(self) -> str:
+        """The plural entity name (dataset and topic name)."""
+        return spec_for(self.entity_type).plural
+
+    def validate_payload(self) -> BaseModel:
+        """The payload as the entity's model; raise ``InvalidEvent`` if it is not one.
+
+        A delete needs only the id, so its payload is not checked against the model.
+        """
+        spec = spec_for(self.entity_type)
+        payload_id = self.payload.get(spec.id_field, self.entity_id)
+        if payload_id != self.entity_id:
+            raise InvalidEvent(
+                f"payload {spec.id_field}={payload_id!r} "
+                f"does not match entity_id={self.entity_id!r}"
+            )
+        if self.event_type == "delete":
+            return spec.model.model_construct(**{spec.id_field: self.entity_id})
+        try:
+            return spec.model.model_validate(self.payload)
+        except ValidationError as exc:
+            raise InvalidEvent(f"invalid {self.entity_type} payload: {_one_line(exc)}") from None
+
+
+_FIELDS = tuple(EntityEvent.model_fields)
+_EVENT_TYPES = frozenset(("create", "update", "delete"))
+_ENTITY_TYPES = frozenset(
+    ("person", "company", "account", "transaction", "communication", "ownership_link")
+)
+_new_event = EntityEvent.__new__
+_set = object.__setattr__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_FIELDS_SET = frozenset(_FIELDS)
+
+
+def _build(fields: dict[str, Any]) -> EntityEvent:
+    """An event from already-checked field values in declaration order (what
+    ``model_construct`` does, minus the per-field default handling that would cost more than
+    the rest of serialisation)."""
+    event = _new_event(EntityEvent)
+    _set(event, "__dict__", fields)
+    _set_fields_set(event, set(_FIELDS_SET))
+    _set_extra(event, None)
+    _set_private(event, None)
+    return event
+
+
+def _from_canonical(f: dict[str, Any]) -> EntityEvent | None:
+    """The event if ``f`` is exactly the canonical form, else None (pydantic then decides)."""
+    if tuple(f) != _FIELDS:
+        return None
+    event_id, event_type, entity_type, entity_id, payload, timestamp, version, source, name = (
+        f.values()
+    )
+    if not (
+        type(event_id) is type(entity_id) is type(source) is type(timestamp) is str
+        and event_id
+        and entity_id
+        and event_type in _EVENT_TYPES
+        and entity_type in _ENTITY_TYPES
+        and type(payload) is dict
+        and type(version) is int
+        and version >= 1
+        and (name is None or type(name) is str)
+    ):
+        return None
+    try:
+        f["timestamp"] = datetime.fromisoformat(timestamp)
+    except ValueError:
+        return None
+    return _build(f)
+
+
+def _one_line(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:3]:
+        where = ".".join(str(p) for p in error["loc"]) or "event"
+        parts.append(f"{where}: {error['msg']}")
+    more = exc.error_count() - len(parts)
+    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+
+def make_event(
+    entity_type: str,
+    entity_id: str | None,
+    payload: Mapping[str, Any] | None = None,
+    *,
+    event_type: EventType = "create",
+    version: int = 1,
+    timestamp: datetime | str | None = None,
+    source: str = DEFAULT_SOURCE,
+    name: str | None = None,
+) -> EntityEvent:
+    """Build an event for any entity type (singular or plural name).
+
+    The id defaults to the payload's id field and the timestamp to the payload's time field (the
+    reference time for entities without one).
+    """
+    spec = spec_for(entity_type)
+    if payload is not None and not isinstance(payload, Mapping):
+        raise InvalidEvent(f"payload must be a mapping, got {type(payload).__name__}")
+    if type(version) is not int:
+        raise InvalidEvent(f"version must be an integer, got {version!r}")
+    data = dict(payload) if payload is not None else {}
+    if entity_id is None:
+        entity_id = data.get(spec.id_field)
+        if not isinstance(entity_id, str) or not entity_id:
+            raise UsageError(f"{spec.singular} event needs {spec.id_field}")
+    if timestamp is None:
+        raw = data.get(spec.time_field) if spec.time_field else None
+        timestamp = REFERENCE_TIME if raw is None else as_datetime(raw)
+    fields = {
+        "event_id": event_id_for(spec.singular, str(entity_id), version, event_type),
+        "event_type": event_type,
+        "entity_type": spec.singular,
+        "entity_id": entity_id,
+        "payload": data,
+        "timestamp": timestamp,
+        "version": version,
+        "source": source,
+        "name": name,
+    }
+    if type(timestamp) is datetime and _plain_fields_ok(fields):
+        return _build(fields)
+    try:  # anything unusual: pydantic validates (and coerces or explains)
+        return EntityEvent(**fields)
+    except ValidationError as exc:
+        raise InvalidEvent(_one_line(exc)) from None
+
+
+def _plain_fields_ok(f: dict[str, Any]) -> bool:
+    """True when the fields are already exactly what validation would produce."""
+    version, name = f["version"], f["name"]
+    return bool(
+        type(f["entity_id"]) is type(f["source"]) is str
+        and f["entity_id"]
+        and f["event_type"] in _EVENT_TYPES
+        and type(version) is int
+        and version >= 1
+        and (name is None or type(name) is str)
+    )
+
+
+def event_from_record(
+    entity: str, record: Mapping[str, Any], *, event_type: EventType = "create", version: int = 1
+) -> EntityEvent:
+    """A create event for one dataset record (``DatasetReader.iter_batches`` yields these).
+
+    The producer's hot path: every field is computed here from the record, so the model is
+    built without re-validating (the payload itself is validated by the consumer).
+    """
+    spec = spec_for(entity)
+    entity_id = record.get(spec.id_field) if isinstance(record, Mapping) else None
+    if not isinstance(entity_id, str) or not entity_id:
+        raise InvalidEvent(f"{spec.plural} record without a {spec.id_field}: {record!r:.120}")
+    raw_time = record.get(spec.time_field) if spec.time_field else None
+    timestamp = REFERENCE_TIME if raw_time is None else as_datetime(raw_time)
+    return _build(
+        {
+            "event_id": event_id_for(spec.singular, entity_id, version, event_type),
+            "event_type": event_type,
+            "entity_type": spec.singular,
+            "entity_id": entity_id,
+            "payload": record if type(record) is dict else dict(record),
+            "timestamp": timestamp,
+            "version": version,
+            "source": DEFAULT_SOURCE,
+            "name": None,
+        }
+    )
+
+
+def _factory(entity_type: str, id_field: str, *aliases: str):
+    def create(
+        entity_id: str | None = None,
+        /,
+        name: str | None = None,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        event_type: EventType = "create",
+        version: int = 1,
+        timestamp: datetime | str | None = None,
+        source: str = DEFAULT_SOURCE,
+        **ids: str,
+    ) -> EntityEvent:
+        for key, value in ids.items():
+            if key != id_field and key not in aliases:
+                raise TypeError(f"create_{entity_type}_event() got an unexpected argument {key!r}")
+            entity_id = value
+        return make_event(
+            entity_type,
+            entity_id,
+            payload,
+            event_type=event_type,
+            version=version,
+            timestamp=timestamp,
+            source=source,
+            name=name,
+        )
+
+    create.__name__ = f"create_{entity_type}_event"
+    create.__qualname__ = create.__name__
+    create.__doc__ = (
+        f"An event for one {entity_type}: ``{create.__name__}({id_field}=..., payload={{...}})``;"
+        f" the id defaults to ``payload[{id_field!r}]``."
+    )
+    return create
+
+
+create_person_event = _factory("person", "person_id")
+create_company_event = _factory("company", "company_id")
+create_account_event = _factory("account", "account_id")
+create_transaction_event = _factory("transaction", "txn_id", "transaction_id")
+create_communication_event = _factory("communication", "comm_id", "communication_id")
+create_ownership_link_event = _factory("ownership_link", "link_id", "ownership_link_id")
+
+__all__ = [
+    "EntityEvent",
+    "EventType",
+    "InvalidEvent",
+    "create_account_event",
+    "create_communication_event",
+    "create_company_event",
+    "create_ownership_link_event",
+    "create_person_event",
+    "create_transaction_event",
+    "event_from_record",
+    "event_id_for",
+    "make_event",
+]

@@ -1,0 +1,76 @@
+"""Topic names and topic creation, shared by the producer, the consumer and the DLQ tools."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable
+
+from banking.errors import ServiceUnavailable
+from banking.streaming.entities import spec_for
+
+DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
+DEFAULT_PREFIX = "banking."
+DLQ_SUFFIX = "dlq"
+
+
+def bootstrap_servers(value: str | None = None) -> str:
+    """The broker list: the argument, else ``KAFKA_BOOTSTRAP``, else the local service."""
+    return value or os.environ.get("KAFKA_BOOTSTRAP") or DEFAULT_BOOTSTRAP
+
+
+def topic_for(entity: str, prefix: str = DEFAULT_PREFIX) -> str:
+    """``<prefix><plural entity name>``, e.g. ``banking.transactions``."""
+    return prefix + spec_for(entity).plural
+
+
+def dlq_topic(prefix: str = DEFAULT_PREFIX) -> str:
+    return prefix + DLQ_SUFFIX
+
+
+def entity_for_topic(topic: str, prefix: str = DEFAULT_PREFIX) -> str | None:
+    """The plural entity name a topic carries, or None if it is not an entity topic."""
+    if not topic.startswith(prefix):
+        return None
+    try:
+        return spec_for(topic[len(prefix) :]).plural
+    except ValueError:
+        return None
+
+
+def ensure_topics(
+    bootstrap: str,
+    topics: Iterable[str],
+    *,
+    partitions: int,
+    replication_factor: int = 1,
+    timeout_s: float = 10.0,
+) -> None:
+    """Create the topics that do not exist yet (existing ones are left as they are)."""
+    from kafka.admin import KafkaAdminClient
+    from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+    wanted = list(dict.fromkeys(topics))
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap,
+            client_id="banking-admin",
+            request_timeout_ms=int(timeout_s * 1000),
+            bootstrap_timeout_ms=int(timeout_s * 1000),
+        )
+    except (KafkaError, OSError) as exc:
+        raise ServiceUnavailable(f"Kafka does not answer at {bootstrap}: {exc}") from None
+    try:
+        existing = set(admin.list_topics())
+        missing = [t for t in wanted if t not in existing]
+        if missing:
+            new = {
+                t: {"num_partitions": partitions, "replication_factor": replication_factor}
+                for t in missing
+            }
+            with contextlib.suppress(TopicAlreadyExistsError):  # created concurrently
+                admin.create_topics(new, timeout_ms=int(timeout_s * 1000), wait_for_metadata=True)
+    except KafkaError as exc:
+        raise ServiceUnavailable(f"Kafka at {bootstrap} could not create topics: {exc}") from None
+    finally:
+        admin.close()
