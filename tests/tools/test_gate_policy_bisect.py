@@ -1,0 +1,66 @@
+"""Thresholds file parsing and the bisection search."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from benchgate.bisect import bisect
+from benchgate.model import Kind
+from benchgate.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy
+
+
+def test_shipped_thresholds_file_loads():
+    policy = load_policy(DEFAULT_POLICY_PATH)
+    assert policy.default_factor > 1.0
+    assert policy.is_throughput("m.A.track_entities_per_s", "entities/s")
+    assert not policy.is_throughput("m.A.track_alloc_peak_bytes", "bytes")
+
+
+def test_largest_matching_threshold_wins(tmp_path: Path):
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"default_factor": 1.1, "thresholds": {"graph": 1.3, "query": 1.5}}))
+    policy = load_policy(path)
+    assert policy.factor_for("graph_queries.Q.time_query(1)", Kind.TIME) == 1.5
+    assert policy.factor_for("generators.G.time_x", Kind.TIME) == 1.1
+    assert policy.with_factor(1.2).factor_for("generators.G.time_x", Kind.TIME) == 1.2
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "not json",
+        json.dumps({"default_factr": 1.1}),
+        json.dumps({"default_factor": 0.9}),
+        json.dumps({"thresholds": {"(": 1.2}}),
+        json.dumps({"thresholds": ["x"]}),
+    ],
+)
+def test_bad_thresholds_file_is_a_clear_error(tmp_path: Path, content: str):
+    path = tmp_path / "t.json"
+    path.write_text(content)
+    with pytest.raises(PolicyError):
+        load_policy(path)
+
+
+@pytest.mark.parametrize("culprit_index", range(1, 9))
+def test_bisect_finds_every_position_within_log2_probes(culprit_index: int):
+    commits = [f"c{i}" for i in range(9)]  # c0 good, c8 bad
+    result = bisect(commits, lambda c: int(c[1:]) >= culprit_index)
+    assert result.culprit == f"c{culprit_index}"
+    assert len(result.probed) <= 3
+
+
+def test_bisect_skip_leaves_suspects_when_the_unmeasurable_commit_may_be_it():
+    commits = [f"c{i}" for i in range(9)]
+    result = bisect(commits, lambda c: None if c == "c4" else int(c[1:]) >= 4)
+    assert result.culprit is None
+    assert result.suspects == ["c4", "c5"]
+    assert "c4" in result.skipped
+
+
+def test_bisect_skip_away_from_the_culprit_still_pins_it():
+    commits = [f"c{i}" for i in range(9)]
+    result = bisect(commits, lambda c: None if c == "c4" else int(c[1:]) >= 7)
+    assert result.culprit == "c7"

@@ -1,0 +1,56 @@
+"""Plain records shared by the gate and the culprit finder (no asv imports here)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What a benchmark measures, which decides how it is compared."""
+
+    TIME = "time"
+    MEMORY = "memory"
+    COUNTER = "counter"
+    THROUGHPUT = "throughput"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One benchmark entry (one parameter combination) at one commit.
+
+    ``value`` is None when the benchmark failed and NaN when it was skipped, as in asv.
+    """
+
+    name: str
+    key: str
+    params: tuple[str, ...]
+    kind: Kind
+    unit: str
+    value: float | None
+    samples: tuple[float, ...] | None = None
+    ci: tuple[float, float] | None = None
+    version: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.value is None
+
+    @property
+    def skipped(self) -> bool:
+        return self.value is not None and math.isnan(self.value)
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None and not math.isnan(self.value)
+
+    @property
+    def group(self) -> str:
+        """``module.Class`` part of the key (empty for module-level benchmarks)."""
+        return self.key.rpartition(".")[0]
+
+
+def entry_name(key: str, params: tuple[str, ...]) -> str:
+    """asv's display name: ``key(p1, p2)`` or just ``key``."""
+    return f"{key}({', '.join(params)})" if params else key

@@ -1,0 +1,119 @@
+"""Thresholds and significance levels, loaded from a JSON file (tools/bench_thresholds.json)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import Kind
+
+DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "bench_thresholds.json"
+
+
+class PolicyError(ValueError):
+    """The thresholds file is unreadable or malformed."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How big and how certain a change must be before the gate calls it a regression.
+
+    ``default_factor``: ratio after/before at or above which a noisy benchmark (time, memory,
+    throughput) counts as changed. ``thresholds``: regex -> factor overrides, matched against
+    the entry name (``module.Class.time_x(params)``); like asv, the largest matching factor wins.
+    ``counter_factor``: the same for deterministic track_ counters. ``counter_tolerance``: a
+    counter within this relative change counts as unchanged when confirming a timing change.
+    ``fast_share``: timings are compared on the fastest share of their samples (stats.fastest);
+    1.0 compares all samples like asv. ``strong_p`` / ``weak_p``: Mann-Whitney p-values for
+    strong (asv's own 0.002) and weak evidence. ``throughput``: regex naming track_
+    benchmarks that are rates (higher is better, noisy) rather than counters; units containing
+    "/s" are rates too.
+    """
+
+    default_factor: float = 1.15
+    counter_factor: float = 1.02
+    counter_tolerance: float = 0.005
+    strong_p: float = 0.002
+    weak_p: float = 0.05
+    fast_share: float = 0.34
+    throughput: str = r"(per_s|per_sec|throughput|_rate)\b"
+    thresholds: dict[str, float] = field(default_factory=dict)
+
+    def factor_for(self, name: str, kind: Kind) -> float:
+        base = self.counter_factor if kind is Kind.COUNTER else self.default_factor
+        matched = [f for rx, f in self.thresholds.items() if re.search(rx, name)]
+        return max(matched) if matched else base
+
+    def is_throughput(self, key: str, unit: str) -> bool:
+        return "/s" in (unit or "") or re.search(self.throughput, key) is not None
+
+    def with_factor(self, factor: float | None) -> Policy:
+        if factor is None:
+            return self
+        return Policy(
+            default_factor=factor,
+            counter_factor=self.counter_factor,
+            counter_tolerance=self.counter_tolerance,
+            strong_p=self.strong_p,
+            weak_p=self.weak_p,
+            fast_share=self.fast_share,
+            throughput=self.throughput,
+            thresholds=dict(self.thresholds),
+        )
+
+
+_FIELDS = {
+    "default_factor",
+    "counter_factor",
+    "counter_tolerance",
+    "strong_p",
+    "weak_p",
+    "fast_share",
+    "throughput",
+    "thresholds",
+}
+
+
+def load_policy(path: Path | None) -> Policy:
+    """Read a policy file; keys starting with ``_`` are comments, unknown keys are an error."""
+    if path is None:
+        path = DEFAULT_POLICY_PATH
+        if not path.exists():
+            return Policy()
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise PolicyError(f"cannot read thresholds file {path}: {exc}") from None
+    if not isinstance(raw, dict):
+        raise PolicyError(f"thresholds file {path} must hold a JSON object")
+    data = {k: v for k, v in raw.items() if not k.startswith("_")}
+    unknown = sorted(set(data) - _FIELDS)
+    if unknown:
+        raise PolicyError(f"unknown key(s) in {path}: {', '.join(unknown)}")
+    thresholds = data.get("thresholds", {})
+    if not isinstance(thresholds, dict):
+        raise PolicyError(f"'thresholds' in {path} must map regex -> factor")
+    try:
+        for rx in thresholds:
+            re.compile(rx)
+        data["thresholds"] = {str(k): float(v) for k, v in thresholds.items()}
+        for key in (
+            "default_factor",
+            "counter_factor",
+            "counter_tolerance",
+            "strong_p",
+            "weak_p",
+            "fast_share",
+        ):
+            if key in data:
+                data[key] = float(data[key])
+    except (re.error, TypeError, ValueError) as exc:
+        raise PolicyError(f"bad value in {path}: {exc}") from None
+    policy = Policy(**data)
+    if policy.default_factor <= 1.0 or policy.counter_factor < 1.0:
+        raise PolicyError(f"factors in {path} must be ratios > 1 (e.g. 1.15 for +15%)")
+    if not 0.0 < policy.fast_share <= 1.0:
+        raise PolicyError(f"fast_share in {path} must be in (0, 1]")
+    return policy
