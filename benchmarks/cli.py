@@ -1,0 +1,93 @@
+"""The ``banking`` command end to end, as a user runs it: a fresh interpreter per call."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from . import common
+
+SCALE = "0.001"
+
+
+def _command(out: Path, fmt: str) -> list[str]:
+    return [
+        sys.executable, "-m", "banking.cli", "generate", "--scale", SCALE,
+        "--seed", str(common.SEED), "--out", str(out), "--format", fmt, "--force", "--quiet",
+    ]  # fmt: skip
+
+
+def _run_measured(cmd: list[str]) -> int:
+    """Run ``cmd``; return its peak RSS in bytes (that child's rusage, not the suite's)."""
+    with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        stderr = proc.stderr.read().decode(errors="replace")  # to EOF: the child has exited
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[2:])} exited {proc.returncode}: {stderr.strip()}")
+    return usage.ru_maxrss * 1024  # kilobytes on Linux
+
+
+class Generate:
+    """``banking generate --scale 0.001 --format F`` in a subprocess (startup included)."""
+
+    params = ("jsonl", "parquet")
+    param_names = ("format",)
+    number = 1
+    repeat = (1, 3, 4.0)
+    warmup_time = 0.0
+    timeout = 180
+
+    def setup(self, fmt: str) -> None:
+        common.need("banking.commands.generate")
+        self.tmp = common.scratch_dir("cli")
+        self.out = Path(self.tmp.name) / "bank"
+        self.cmd = _command(self.out, fmt)
+
+    def teardown(self, fmt: str) -> None:
+        self.tmp.cleanup()
+
+    def time_cli_generate(self, fmt: str) -> None:
+        _run_measured(self.cmd)
+
+    def peakmem_cli_generate_in_process(self, fmt: str) -> None:
+        """The same command through ``banking.cli.main`` in this process (asv's peakmem only
+        sees its own process; ``track_peak_rss_bytes`` is the subprocess's own figure)."""
+        main = common.need("banking.cli", "main")
+        if main(self.cmd[3:]) != 0:
+            raise RuntimeError("banking generate failed")
+
+    def track_peak_rss_bytes(self, fmt: str) -> int:
+        return _run_measured(self.cmd)
+
+    track_peak_rss_bytes.unit = "bytes"
+
+    def track_output_bytes(self, fmt: str) -> int:
+        _run_measured(self.cmd)
+        return common.dir_bytes(self.out)
+
+    track_output_bytes.unit = "bytes"
+    track_output_bytes.rounds = 1
+
+
+class Startup:
+    """``banking --help``: interpreter start plus the CLI's imports (a lazy-import regression
+    shows here first)."""
+
+    number = 1
+    repeat = (3, 5, 2.0)
+    warmup_time = 0.0
+
+    def setup(self) -> None:
+        common.need("banking.cli", "main")
+        self.cmd = [sys.executable, "-m", "banking.cli", "--help"]
+
+    def time_cli_help(self) -> None:
+        _run_measured(self.cmd)
+
+    def track_peak_rss_bytes(self) -> int:
+        return _run_measured(self.cmd)
+
+    track_peak_rss_bytes.unit = "bytes"

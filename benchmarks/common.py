@@ -1,0 +1,252 @@
+"""Shared fixtures of the suite: seeded datasets, API guards, service probes and measurements.
+
+asv runs today's ``benchmarks/`` against the package installed from every past commit, so
+nothing here imports the project at module level: each benchmark asks for the API it needs in
+``setup`` through :func:`need`, which turns "not there yet" into ``NotImplementedError`` (asv
+records a skip, not a failure). Data is always drawn from ``SEED`` so every commit measures the
+same input.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socket
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+SEED = 42
+PROBE_TIMEOUT_S = 2.0
+DEFAULT_GREMLIN_URL = "ws://127.0.0.1:8182/gremlin"
+DEFAULT_KAFKA_BOOTSTRAP = "127.0.0.1:9092"
+
+# The five core/event generators by the short name the site shows.
+GENERATORS = ("persons", "companies", "accounts", "transactions", "communications")
+
+
+class Skip(NotImplementedError):
+    """Raised in ``setup``: asv records the benchmark as skipped, with this reason on stderr."""
+
+
+def need(module: str, *names: str) -> Any:
+    """Import ``module`` (and return its attributes ``names``), or skip if this commit lacks it.
+
+    Only the absence of the *project's* module or name skips; a missing third-party module or an
+    error inside the project's code still fails, so a broken commit is not hidden as a skip.
+    """
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+            raise Skip(f"{module} does not exist at this commit") from None
+        raise
+    if not names:
+        return mod
+    values = []
+    for name in names:
+        if not hasattr(mod, name):
+            raise Skip(f"{module}.{name} does not exist at this commit")
+        values.append(getattr(mod, name))
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def skip_if(reason: str | None) -> None:
+    """Re-raise, in ``setup``, a skip that ``setup_cache`` recorded (setup_cache must not raise:
+    asv counts a failing setup_cache as a failure of every benchmark that uses it)."""
+    if reason:
+        raise Skip(reason)
+
+
+# --- services ---------------------------------------------------------------------------------
+
+
+def _probe(host: str, port: int, what: str, env: str, where: str) -> None:
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_TIMEOUT_S):
+            return
+    except OSError as exc:
+        raise Skip(
+            f"{what} does not answer at {where} ({exc}); set {env} or start services/run.sh up"
+        ) from None
+
+
+def gremlin_url() -> str:
+    return os.environ.get("GREMLIN_URL", DEFAULT_GREMLIN_URL)
+
+
+def kafka_bootstrap() -> str:
+    return os.environ.get("KAFKA_BOOTSTRAP", DEFAULT_KAFKA_BOOTSTRAP)
+
+
+def require_gremlin() -> str:
+    """``GREMLIN_URL`` if Gremlin Server accepts a connection within about 2 s, else skip."""
+    url = gremlin_url()
+    parsed = urlparse(url)
+    _probe(
+        parsed.hostname or "127.0.0.1", parsed.port or 8182, "Gremlin Server", "GREMLIN_URL", url
+    )
+    return url
+
+
+def require_kafka() -> str:
+    """``KAFKA_BOOTSTRAP`` if the broker accepts a connection within about 2 s, else skip."""
+    bootstrap = kafka_bootstrap()
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    _probe(host or "127.0.0.1", int(port or 9092), "Kafka", "KAFKA_BOOTSTRAP", bootstrap)
+    return bootstrap
+
+
+def unique_name(prefix: str) -> str:
+    """A topic/group name no other run uses (names only: never part of generated data)."""
+    return f"{prefix}-{os.getpid()}-{time.time_ns()}"
+
+
+def service_probe_reason(require: Callable[[], str]) -> str | None:
+    """For ``setup_cache``: the skip reason of a service probe, or None if it answers."""
+    try:
+        require()
+    except Skip as exc:
+        return str(exc)
+    return None
+
+
+# --- seeded data --------------------------------------------------------------------------------
+
+
+def generator_classes() -> dict[str, type]:
+    """The five generator classes by short name (skips if any is missing at this commit)."""
+    person, company, account = need(
+        "banking.data_generators.core", "PersonGenerator", "CompanyGenerator", "AccountGenerator"
+    )
+    txn, comm = need(
+        "banking.data_generators.events", "TransactionGenerator", "CommunicationGenerator"
+    )
+    return {
+        "persons": person,
+        "companies": company,
+        "accounts": account,
+        "transactions": txn,
+        "communications": comm,
+    }
+
+
+def core_bank(persons: int = 2_000, seed: int = SEED) -> dict[str, Any]:
+    """Ids of a small consistent bank drawn from ``seed``: what dependent generators and
+    typologies draw over. Plain lists, so ``setup_cache`` can pickle them cheaply.
+
+    Sizes follow the scenario's proportions (a tenth as many companies as persons, about 1.2
+    accounts per person).
+    """
+    classes = generator_classes()
+    person_ids = [p.person_id for p in classes["persons"](seed).generate_batch(persons)]
+    company_ids = [
+        c.company_id for c in classes["companies"](seed).generate_batch(max(2, persons // 10))
+    ]
+    accounts = classes["accounts"](seed, person_ids + company_ids).generate_batch(
+        int(persons * 1.2)
+    )
+    return {
+        "person_ids": person_ids,
+        "company_ids": company_ids,
+        "account_ids": [a.account_id for a in accounts],
+        "account_owner_ids": [a.owner_id for a in accounts],
+    }
+
+
+def id_bank(persons: int = 2_000, seed: int = SEED) -> dict[str, Any]:
+    """Ids only, drawn straight from ``banking.ids`` (present since the first commit): the
+    shape of ``core_bank`` for code that needs ids but not records, such as the typologies,
+    so their benchmarks measure commits that predate the generators too."""
+    id_sequence = need("banking.ids", "IdSequence")
+    stream_rng = need("banking.seeding", "stream_rng")
+    person_ids = id_sequence(seed, "person", "core").take(persons).tolist()
+    company_ids = id_sequence(seed, "company", "core").take(max(2, persons // 10)).tolist()
+    account_ids = id_sequence(seed, "account", "core").take(int(persons * 1.2)).tolist()
+    owners = person_ids + company_ids
+    picks = stream_rng(seed, "asv:account-owners").integers(0, len(owners), len(account_ids))
+    return {
+        "person_ids": person_ids,
+        "company_ids": company_ids,
+        "account_ids": account_ids,
+        "account_owner_ids": [owners[i] for i in picks.tolist()],
+    }
+
+
+def core_bank_or_reason(persons: int = 2_000, seed: int = SEED) -> dict[str, Any] | str:
+    """``core_bank`` for ``setup_cache``, or the skip reason (setup re-raises it)."""
+    try:
+        return core_bank(persons, seed)
+    except Skip as exc:
+        return str(exc)
+
+
+def make_generator(kind: str, bank: dict[str, Any] | None = None, seed: int = SEED) -> Any:
+    """A fresh generator of ``kind``; dependent kinds draw over ``bank`` (see core_bank)."""
+    cls = generator_classes()[kind]
+    if kind in ("persons", "companies"):
+        return cls(seed)
+    if bank is None:
+        raise ValueError(f"{kind} generator needs a core bank")
+    # Second positional argument: the ids the generator draws over (owners, accounts, persons).
+    if kind == "accounts":
+        return cls(seed, bank["person_ids"] + bank["company_ids"])
+    if kind == "transactions":
+        return cls(seed, bank["account_ids"])
+    return cls(seed, bank["person_ids"])
+
+
+def to_records(models: list[Any]) -> list[dict[str, Any]]:
+    """JSON-native dicts of models (what events carry as payload)."""
+    return [m.model_dump(mode="json") for m in models]
+
+
+def scratch_dir(prefix: str) -> tempfile.TemporaryDirectory:
+    """A temporary directory the caller cleans up (teardown)."""
+    return tempfile.TemporaryDirectory(prefix=f"asv-{prefix}-")
+
+
+def dir_bytes(path: str | Path) -> int:
+    """Total size of the files under ``path``: the deterministic output-size counter."""
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
+
+
+# --- measurements -------------------------------------------------------------------------------
+
+
+def alloc_peak(fn: Callable[[], Any]) -> int:
+    """Peak bytes allocated (tracemalloc) while ``fn`` runs: the operation alone, not setup."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def rate(fn: Callable[[], Any], count: int) -> float:
+    """``count`` divided by the seconds ``fn`` takes (entities/s, events/s, elements/s)."""
+    start = time.perf_counter()
+    fn()
+    return count / max(time.perf_counter() - start, 1e-9)
+
+
+def delete_topics(bootstrap: str, topics: list[str]) -> None:
+    """Delete a run's Kafka topics (best effort: a leftover topic must not fail a benchmark)."""
+    from kafka.admin import KafkaAdminClient
+
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="asv-cleanup")
+    except Exception:
+        return
+    try:
+        admin.delete_topics(topics, timeout_ms=10_000)
+    except Exception:
+        pass
+    finally:
+        admin.close()
