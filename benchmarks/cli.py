@@ -30,6 +30,7 @@ def _run_measured(cmd: list[str]) -> int:
     return usage.ru_maxrss * 1024  # kilobytes on Linux
 
 
+@common.teardown_after_setup
 class Generate:
     """``banking generate --scale 0.001 --format F`` in a subprocess (startup included)."""
 

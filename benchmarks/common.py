@@ -9,6 +9,7 @@ same input.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import socket
@@ -53,6 +54,30 @@ def need(module: str, *names: str) -> Any:
             raise Skip(f"{module}.{name} does not exist at this commit")
         values.append(getattr(mod, name))
     return values[0] if len(values) == 1 else tuple(values)
+
+
+def teardown_after_setup(cls: type) -> type:
+    """Class decorator: run ``teardown`` only for a sample whose ``setup`` finished.
+
+    asv calls ``teardown`` even when ``setup`` raised NotImplementedError (a skip); a teardown
+    that undoes what setup built would then fail and turn the skip into a failure at every
+    commit that lacks the API.
+    """
+    setup, teardown = cls.setup, cls.teardown
+
+    @functools.wraps(setup)
+    def tracked_setup(self: Any, *params: Any) -> None:
+        self._set_up = False
+        setup(self, *params)
+        self._set_up = True
+
+    @functools.wraps(teardown)
+    def guarded_teardown(self: Any, *params: Any) -> None:
+        if getattr(self, "_set_up", False):
+            teardown(self, *params)
+
+    cls.setup, cls.teardown = tracked_setup, guarded_teardown
+    return cls
 
 
 def skip_if(reason: str | None) -> None:

@@ -37,6 +37,7 @@ def build_batch(persons: int = PERSONS, transfers: int = TRANSFERS, seed: int = 
     return batch
 
 
+@common.teardown_after_setup
 class Load:
     """``GraphRepository.write(batch)``: hundreds of elements per request, or one each."""
 

@@ -99,6 +99,7 @@ def query_call(repo: Any, query: str, ids: dict[str, Any]) -> Any:
     return method
 
 
+@common.teardown_after_setup
 class Queries:
     """One query per parameter; the client's time, memory and request count."""
 

@@ -10,6 +10,7 @@ SCALES = (0.001, 0.01)  # about 500 / 5,000 accounts and 5,000 / 50,000 transact
 FORMATS = ("jsonl", "csv", "parquet")
 
 
+@common.teardown_after_setup
 class GenerateBank:
     """A consistent bank with every typology injected, streamed to a scratch directory."""
 

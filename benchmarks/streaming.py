@@ -23,6 +23,7 @@ def _topics(producer: Any, entities: list[str]) -> list[str]:
     return [producer.topic_for(e) for e in entities] + [producer.dlq_topic]
 
 
+@common.teardown_after_setup
 class Produce:
     """``send_batch`` of 10,000 transaction events then ``flush`` (acks=all, idempotent)."""
 
@@ -107,6 +108,7 @@ def _consume_events() -> list[Any]:
     return events
 
 
+@common.teardown_after_setup
 class Consume:
     """``GraphSinkConsumer.run()`` from the first offset until caught up: decode, batch into
     graph upserts, commit. Setup (untimed) produces the events to a fresh topic."""
