@@ -114,9 +114,17 @@ def logback_xml() -> str:
 
 
 def kafka_cluster_id(settings: ServiceSettings) -> str:
-    """A stable 22-character cluster id (base64url of 16 bytes) derived from the state folder."""
-    digest = hashlib.sha256(str(settings.state_dir).encode()).digest()[:16]
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    """A stable 22-character cluster id (base64url of 16 bytes) derived from the state folder.
+
+    Like Kafka's own ``Uuid.randomUuid()``, never one that starts with ``-``: the storage tool
+    would read it as an option (``--cluster-id: expected one argument``).
+    """
+    digest = hashlib.sha256(str(settings.state_dir).encode()).digest()
+    while True:
+        cluster_id = base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+        digest = hashlib.sha256(digest).digest()
 
 
 def kafka_server_properties(settings: ServiceSettings, data_dir: Path) -> str:

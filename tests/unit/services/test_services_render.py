@@ -69,3 +69,11 @@ def test_cluster_id_is_a_stable_16_byte_id_per_state_folder(tmp_path: Path) -> N
     assert len(first) == 22
     assert len(base64.urlsafe_b64decode(first + "==")) == 16
     assert first != render.kafka_cluster_id(_settings(tmp_path / "other"))
+
+
+def test_cluster_id_never_starts_with_a_dash(tmp_path: Path) -> None:
+    # About one state folder in 64 hashes to an id starting with "-", which the storage tool
+    # would parse as an option; 1,000 folders all but certainly include such cases.
+    ids = [render.kafka_cluster_id(_settings(tmp_path / str(i))) for i in range(1000)]
+    assert not [i for i in ids if i.startswith("-")]
+    assert all(len(i) == 22 for i in ids)
