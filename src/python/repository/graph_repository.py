@@ -10,7 +10,7 @@ natural keys ``entity_id`` (vertices) and ``edge_id`` (edges) that the server in
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -213,31 +213,38 @@ class GraphRepository:
 
     def get_vertex(self, entity_id: str, label: str | None = None) -> dict[str, Any] | None:
         """A vertex as ``{"label", "entity_id", props}`` or None; O(1) through the index."""
-        key = ("v", entity_id, label)
-        if self.cache.enabled:
-            cached = self.cache.get(key, None)
-            if cached is not None:
-                return dict(cached)
-        found = self._one(queries.get_vertex(self._g, entity_id, label)) or []
-        result = queries.vertex_dict(found[0]) if found else None
-        if result is not None:
-            self.cache.put(key, result)
-            return dict(result)
-        return None
+        return self._point_read(
+            ("v", entity_id, label),
+            lambda: queries.get_vertex(self._g, entity_id, label),
+            queries.vertex_dict,
+        )
 
     def get_edge(self, edge_id: str, label: str | None = None) -> dict[str, Any] | None:
         """An edge as ``{"label", "edge_id", "from_id", "to_id", props}`` or None."""
-        key = ("e", edge_id, label)
+        return self._point_read(
+            ("e", edge_id, label),
+            lambda: queries.get_edge(self._g, edge_id, label),
+            queries.edge_dict,
+        )
+
+    def _point_read(
+        self,
+        key: tuple[str, str, str | None],
+        query: Callable[[], Any],
+        to_dict: Callable[[Any], dict[str, Any]],
+    ) -> dict[str, Any] | None:
+        """One element through the instance's cache. Found elements are cached, absences are
+        not; callers get a copy they may mutate without touching the cached value."""
         if self.cache.enabled:
             cached = self.cache.get(key, None)
             if cached is not None:
                 return dict(cached)
-        found = self._one(queries.get_edge(self._g, edge_id, label)) or []
-        result = queries.edge_dict(found[0]) if found else None
-        if result is not None:
-            self.cache.put(key, result)
-            return dict(result)
-        return None
+        found = self._one(query()) or []
+        result = to_dict(found[0]) if found else None
+        if result is None:
+            return None
+        self.cache.put(key, result)
+        return dict(result)
 
     def list_vertices(self, label: str, offset: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         """One page of a label's vertices, ordered by ``entity_id``."""
