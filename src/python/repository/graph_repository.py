@@ -184,11 +184,21 @@ class GraphRepository:
         # table, so dropping N elements costs O(N x index capacity): expect seconds for tens of
         # thousands of elements (a fresh server is the fast reset). Emptying the indexed
         # properties first keeps each scan to empty buckets. Edges go first: TinkerGraph can
-        # fail dropping a vertex that has a self-loop.
-        self._run(self._g.E().properties(upserts.EDGE_KEY).drop())
-        self._run(self._g.E().drop())
-        self._run(self._g.V().properties(upserts.VERTEX_KEY).drop())
-        self._run(self._g.V().drop())
+        # fail dropping a vertex that has a self-loop. Each step goes in chunks, so no single
+        # request outlives the read timeout on a large graph.
+        g = self._g
+        self._drop_in_chunks(lambda: g.E().has(upserts.EDGE_KEY), upserts.EDGE_KEY)
+        self._drop_in_chunks(lambda: g.E())
+        self._drop_in_chunks(lambda: g.V().has(upserts.VERTEX_KEY), upserts.VERTEX_KEY)
+        self._drop_in_chunks(lambda: g.V())
+
+    def _drop_in_chunks(
+        self, select: Callable[[], GraphTraversal], key: str | None = None, chunk: int = 5_000
+    ) -> None:
+        """Drop the selected elements (or only their ``key`` property), ``chunk`` per request."""
+        while self._one(select().limit(1).count()):
+            selected = select().limit(chunk)
+            self._run((selected.properties(key) if key else selected).drop())
 
     # ------------------------------------------------------------------ counts
 
