@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 from banking.data_generators.patterns.builder import DAY, Instance, iso
@@ -15,15 +16,17 @@ from banking.data_generators.patterns.params import (
     need,
 )
 
-DEFAULTS = {
-    "min_degree": 5,
-    "max_degree": 12,
-    "window_days": 3,
-    "amount_min": 500.0,
-    "amount_max": 9_000.0,
-    "channel": "wire",
-    "currency": "USD",
-}
+DEFAULTS = MappingProxyType(
+    {
+        "min_degree": 5,
+        "max_degree": 12,
+        "window_days": 3,
+        "amount_min": 500.0,
+        "amount_max": 9_000.0,
+        "channel": "wire",
+        "currency": "USD",
+    }
+)
 CHOICES = {"channel": CHANNELS, "currency": CURRENCIES}
 
 

@@ -130,7 +130,8 @@ class Instance:
         return max(int(cents(amount) * (1.0 - fee)), 1) / 100
 
     def split(self, total: float, n: int) -> list[float]:
-        """``total`` split into ``n`` positive random parts in whole cents (sum <= total)."""
+        """``total`` split into ``n`` random parts of at least one cent (sum <= total whenever
+        ``total`` holds at least ``n`` cents)."""
         weights = self.rng.dirichlet(np.full(n, 4.0))
         total_cents = cents(total)
         return [max(int(total_cents * float(w)), 1) / 100 for w in weights]

@@ -112,8 +112,9 @@ def test_output_is_identical_across_processes_and_hash_seeds():
     )
     here = os.path.dirname(__file__)
     digests = set()
-    for hash_seed in ("1", "2"):
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    # Different hash seeds and time zones (a different local "today" for any clock read).
+    for hash_seed, tz in (("1", "UTC"), ("2", "Pacific/Kiritimati")):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "TZ": tz}
         result = subprocess.run(
             [sys.executable, "-c", script, here],
             env=env,
