@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from banking.errors import UsageError
 from banking.services import manager
@@ -10,7 +11,8 @@ from banking.services.settings import SERVICE_NAMES, ServiceSettings, parse_time
 
 ACTIONS = ("up", "down", "status", "logs", "env")
 HELP = """\
-up: resolve jars if needed, start what is not running, wait until each answers.
+up: resolve jars if needed, start what is not running, wait until each answers; Kafka starts
+    empty unless --keep-data keeps the topics and offsets of this state folder's last run.
 down: stop the processes recorded in the state folder (only those).
 status: each service's state and endpoint; exit 1 when one is not up.
 logs: the tail of each service's log.
@@ -25,14 +27,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", choices=SERVICE_NAMES, help="act on one service only")
     parser.add_argument("--lines", type=int, default=40, help="log lines to show (logs)")
     parser.add_argument("--timeout", help="seconds to wait for the services to answer (up)")
+    parser.add_argument(
+        "--keep-data",
+        action="store_true",
+        help="up: keep Kafka's topics and offsets from the last run (default: a fresh broker)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     settings = ServiceSettings.from_env()
     if args.timeout is not None:
-        settings = ServiceSettings(
-            **{**settings.__dict__, "timeout_s": parse_timeout(args.timeout, "--timeout")}
-        )
+        settings = replace(settings, timeout_s=parse_timeout(args.timeout, "--timeout"))
+    if args.keep_data:
+        if args.action != "up":
+            raise UsageError("--keep-data only applies to up")
+        settings = replace(settings, keep_kafka_data=True)
     if args.action == "up":
         manager.up(settings, args.only)
         for line in manager.env_lines(settings):

@@ -94,13 +94,17 @@ def prepare_gremlin(settings: ServiceSettings) -> list[str]:
 def prepare_kafka(settings: ServiceSettings) -> list[str]:
     """Write the broker configs and format a fresh KRaft data folder; return its command line.
 
-    Every start begins with an empty data folder, as TinkerGraph begins with an empty graph.
+    Every start begins with an empty data folder, as TinkerGraph begins with an empty graph,
+    unless ``settings.keep_kafka_data`` asks to keep a folder this state folder already formatted
+    (its cluster id derives from the state folder, so the kept ``meta.properties`` still matches).
     """
     service_dir = settings.service_dir("kafka")
     conf = conf_dir(settings, "kafka")
     data = service_dir / "data"
     conf.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(data, ignore_errors=True)
+    keep = settings.keep_kafka_data and (data / "meta.properties").is_file()
+    if not keep:
+        shutil.rmtree(data, ignore_errors=True)
     (conf / "server.properties").write_text(render.kafka_server_properties(settings, data))
     (conf / "log4j2.xml").write_text(render.log4j2_xml())
     cp = classpath(settings.lib_dir("kafka"))
@@ -108,6 +112,16 @@ def prepare_kafka(settings: ServiceSettings) -> list[str]:
         f"-Dlog4j2.configurationFile={conf / 'log4j2.xml'}",
         f"-Dkafka.logs.dir={service_dir}",
     ]
+    command = [
+        *_jvm_base(settings, "kafka", settings.kafka_heap),
+        *logging_opts,
+        "-cp",
+        cp,
+        KAFKA_MAIN,
+        str(conf / "server.properties"),
+    ]
+    if keep:
+        return command
     fmt = [
         java_binary(),
         "-Xmx256m",
@@ -127,14 +141,7 @@ def prepare_kafka(settings: ServiceSettings) -> list[str]:
         raise ServiceUnavailable(
             f"Kafka storage format failed: {detail[-1] if detail else 'no output'}"
         )
-    return [
-        *_jvm_base(settings, "kafka", settings.kafka_heap),
-        *logging_opts,
-        "-cp",
-        cp,
-        KAFKA_MAIN,
-        str(conf / "server.properties"),
-    ]
+    return command
 
 
 def prepare(settings: ServiceSettings, name: str) -> list[str]:

@@ -61,6 +61,8 @@ class ServiceSettings:
     kafka_heap: str = DEFAULT_HEAP
     timeout_s: float = DEFAULT_TIMEOUT_S
     repo_root: Path = REPO_ROOT
+    # Off by default: every start is a fresh broker, as TinkerGraph starts with an empty graph.
+    keep_kafka_data: bool = False
 
     def __post_init__(self) -> None:
         ports = {

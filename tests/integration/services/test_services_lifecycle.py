@@ -144,6 +144,44 @@ def test_kafka_answers_a_metadata_request_and_carries_messages(services: Service
     assert values == [f"m{i}".encode() for i in range(5)]
 
 
+def _read_all(bootstrap: str, topic: str) -> list[bytes]:
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=20_000
+    )
+    try:
+        return sorted(message.value for message in consumer)
+    finally:
+        consumer.close()
+
+
+def test_keep_data_restart_keeps_topics_and_a_plain_restart_does_not(services: Services) -> None:
+    """Runs after the messages test: its topic ``svc-it`` holds five messages."""
+    from kafka import KafkaAdminClient
+
+    def topics() -> set[str]:
+        admin = KafkaAdminClient(bootstrap_servers=services.kafka_bootstrap)
+        try:
+            return set(admin.list_topics())
+        finally:
+            admin.close()
+
+    for keep in (True, False):
+        stopped = services.run("down", "--only", "kafka")
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+        args = ("up", "--only", "kafka", *(["--keep-data"] if keep else []))
+        started = services.run(*args)
+        assert started.returncode == 0, started.stdout + started.stderr
+        if keep:
+            assert "svc-it" in topics()
+            assert _read_all(services.kafka_bootstrap, "svc-it") == [
+                f"m{i}".encode() for i in range(5)
+            ]
+        else:
+            assert "svc-it" not in topics()
+
+
 def test_down_spares_a_foreign_pid_then_status_says_down(services: Services) -> None:
     """Runs last in this module: it stops the module's services."""
     kafka_pid = services.pid("kafka")
