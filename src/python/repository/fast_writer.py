@@ -2,7 +2,8 @@
 
 gremlinpython's writer resolves an aenum value and calls several helpers per value, which makes
 client-side serialisation, not the server, the bottleneck of batched loading (about 10k rows/s).
-This writer emits byte-identical output for str, int, long, float, bool, dict and list directly,
+This writer emits byte-identical output for str, int, long, float, bool, dict and list directly
+(and writes a plain int beyond 32 bits as a long where the stock writer fails),
 caches the bytes of enum tokens (``T.label``, ``Direction.OUT``, ``Merge.outV``), and hands every
 other type to the stock writer. ``tests/unit/repository`` checks the byte equality.
 """
@@ -32,6 +33,7 @@ _LIST = b"\x09\x00"
 _NULL = b"\xfe\x01"
 
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 class FastGraphBinaryWriter(GraphBinaryWriter):
@@ -59,7 +61,9 @@ class FastGraphBinaryWriter(GraphBinaryWriter):
         elif kind is int and _INT32_MIN <= obj <= _INT32_MAX:
             to_extend += _INT
             to_extend += _INT32(obj)
-        elif kind is long and -(2**63) <= obj < 2**63:
+        elif (kind is int or kind is long) and _INT64_MIN <= obj <= _INT64_MAX:
+            # A plain int beyond 32 bits (epoch millis) travels as a long, as ``long(obj)``
+            # would; the stock writer fails on it instead.
             to_extend += _LONG
             to_extend += _INT64(obj)
         elif kind is dict:

@@ -4,7 +4,8 @@ Everything goes to the server as gremlinpython bytecode whose values are typed a
 as a Gremlin script string, so data that looks like Gremlin (``g.V().drop()``) stays data. One
 connection is reused for the repository's lifetime (see ``connection.py`` for the timeouts,
 retries and the ``GraphUnavailable`` contract). Writes are idempotent batched merges keyed on the
-natural keys ``entity_id`` (vertices) and ``edge_id`` (edges) that the server indexes.
+natural keys ``entity_id`` (vertices) and ``edge_id`` (edges), which are also the element ids, so
+every lookup by key is an id lookup.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from typing import Any, Protocol
 
 from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.graph_traversal import GraphTraversal, __
-from gremlin_python.process.traversal import P
 from gremlin_python.structure.graph import Graph
 
 from banking_repository import queries, upserts
 from banking_repository.cache import LRUCache
-from banking_repository.connection import GremlinConnection
+from banking_repository.connection import GremlinConnection, quiet_server_errors
 from banking_repository.errors import GraphQueryError, GraphUnavailable
 from banking_repository.queries import BeneficialOwner, Cycle, StructuringCase
 
@@ -124,28 +124,37 @@ class GraphRepository:
     def upsert_vertices(
         self, label: str, rows: Sequence[Mapping[str, Any]], batch_size: int = DEFAULT_BATCH_SIZE
     ) -> int:
-        """Create or update vertices keyed by ``entity_id``, ``batch_size`` rows per request
-        (rows with other property keys go in their own requests). ``batch_size=1`` is the
-        one-request-per-element path, kept for comparison."""
+        """Create or update vertices keyed by ``entity_id`` (their element id), ``batch_size``
+        rows per request. ``batch_size=1`` is the one-request-per-element path, kept for
+        comparison."""
+        items = upserts.vertex_items(label, rows)
         written = 0
-        for shape, items in upserts.vertex_groups(label, rows).items():
-            for chunk in upserts.chunks(items, batch_size):
-                self.cache.clear()
-                t = upserts.upsert_vertices(self._g, shape, list(chunk))
-                written += int(self._one(t) or 0)
+        for chunk in upserts.chunks(items, batch_size):
+            self.cache.clear()
+            written += int(self._one(upserts.upsert_vertices(self._g, list(chunk))) or 0)
         return written
 
     def upsert_edges(
         self, label: str, rows: Sequence[Mapping[str, Any]], batch_size: int = DEFAULT_BATCH_SIZE
     ) -> int:
-        """Create or update edges keyed by ``edge_id`` (unique across labels); a missing
-        endpoint becomes a bare vertex. An existing edge keeps its endpoints."""
+        """Create or update edges keyed by ``edge_id`` (their element id, unique across labels);
+        a missing endpoint becomes a bare vertex. An existing edge keeps its endpoints."""
+        items = upserts.edge_items(label, rows)
         written = 0
-        for shape, items in upserts.edge_groups(label, rows).items():
-            for chunk in upserts.chunks(items, batch_size):
-                self.cache.clear()
-                t = upserts.upsert_edges(self._g, shape, list(chunk))
-                written += int(self._one(t) or 0)
+        for start in range(0, len(items), batch_size):
+            self.cache.clear()
+            chunk = items[start : start + batch_size]
+            try:
+                with quiet_server_errors():
+                    written += int(self._one(upserts.upsert_edges(self._g, chunk)) or 0)
+            except GraphQueryError:
+                # Most likely an endpoint that does not exist yet (the fast path resolves
+                # endpoints by id and cannot create them): create the missing ones bare and
+                # replay the chunk, which is safe because upserts are idempotent. Any other
+                # error fails again and propagates.
+                endpoints = upserts.endpoint_items(rows[start : start + batch_size])
+                self._run(upserts.create_vertices(self._g, endpoints))
+                written += int(self._one(upserts.upsert_edges(self._g, chunk)) or 0)
         return written
 
     def upsert_vertex(self, label: str, row: Mapping[str, Any]) -> int:
@@ -161,7 +170,7 @@ class GraphRepository:
         deleted = 0
         for chunk in upserts.chunks(list(ids), batch_size):
             self.cache.clear()
-            t = self._g.V().has(label, upserts.VERTEX_KEY, P.within(list(chunk)))
+            t = self._g.V(*chunk).has_label(label)
             deleted += int(self._one(t.side_effect(__.drop()).count()) or 0)
         return deleted
 
@@ -172,7 +181,7 @@ class GraphRepository:
         deleted = 0
         for chunk in upserts.chunks(list(ids), batch_size):
             self.cache.clear()
-            t = self._g.E().has(label, upserts.EDGE_KEY, P.within(list(chunk)))
+            t = self._g.E(*chunk).has_label(label)
             deleted += int(self._one(t.side_effect(__.drop()).count()) or 0)
         return deleted
 

@@ -86,15 +86,14 @@ def _direction(direction: str) -> Direction:
 
 
 def _vertex(g: Source, entity_id: str, label: str | None = None) -> GraphTraversal:
-    return g.V().has(label, KEY, entity_id) if label else g.V().has(KEY, entity_id)
+    """A vertex by its natural key, which is its element id: an id lookup, no index."""
+    return g.V(entity_id).has_label(label) if label else g.V(entity_id)
 
 
 def _vertices(g: Source, label: str, ids: Sequence[str] | None) -> GraphTraversal:
     if ids is None:
         return g.V().has_label(label)
-    if len(ids) == 1:
-        return g.V().has(label, KEY, ids[0])
-    return g.V().has(label, KEY, P.within(list(ids)))
+    return g.V(*ids).has_label(label)
 
 
 def in_window(t: GraphTraversal, t0: int | None, t1: int | None) -> GraphTraversal:
@@ -154,7 +153,7 @@ def get_vertex(g: Source, entity_id: str, label: str | None = None) -> GraphTrav
 
 
 def get_edge(g: Source, edge_id: str, label: str | None = None) -> GraphTraversal:
-    t = g.E().has(label, EDGE_KEY, edge_id) if label else g.E().has(EDGE_KEY, edge_id)
+    t = g.E(edge_id).has_label(label) if label else g.E(edge_id)
     return _edge_projection(t).fold()
 
 
@@ -198,8 +197,7 @@ def account_summary(g: Source, account_id: str, t0: int | None, t1: int | None) 
         return __.coalesce(edges.values("amount").sum_(), __.constant(0.0))
 
     return (
-        g.V()
-        .has("account", KEY, account_id)
+        _vertex(g, account_id, "account")
         .project(
             "in_count",
             "in_amount",
@@ -319,8 +317,7 @@ def ownership_paths(g: Source, company_id: str, max_depth: int) -> GraphTraversa
     """Every simple ownership path from a person down to the company (``simplePath`` keeps
     circular ownership finite), as ``[company, pct, link, owner, ..., person]`` lists."""
     return (
-        g.V()
-        .has("company", KEY, company_id)
+        _vertex(g, company_id, "company")
         .repeat(__.in_e(OWNS_SHARE).out_v().simple_path())
         .emit(__.has_label("person"))
         .times(max(1, max_depth))
@@ -381,8 +378,7 @@ def shape_shared(rows: Iterable[Any]) -> dict[Any, list[str]]:
 def sharing_with(g: Source, entity_id: str, attribute: str, label: str) -> GraphTraversal:
     """Other ``label`` vertices whose ``attribute`` equals this entity's."""
     return (
-        g.V()
-        .has(label, KEY, entity_id)
+        _vertex(g, entity_id, label)
         .has(attribute)
         .as_("me")
         .V()

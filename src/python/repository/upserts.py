@@ -1,39 +1,44 @@
 """Batched idempotent upsert traversals: one request merges a whole batch of rows.
 
-A batch travels as injected data (``inject(rows).unfold()``): one flat map per element holding
-its natural key (``~k``), its endpoints for an edge (``~f``, ``~t``) and its properties. Each
-element is merged on its natural key alone (``mergeV``/``mergeE`` search maps of one indexed
-property, so the lookup is an index hit), created when missing and its properties then set
-with ``property()`` steps, so replaying a batch changes nothing. Labels and endpoint labels are
-constants of the traversal, which is why rows are grouped into :class:`Shape` s (same label,
-endpoint labels and property keys) and each shape gets its own traversal.
+Natural keys are element ids: a vertex's ``T.id`` is its ``entity_id``, an edge's is its
+``edge_id`` (both also stay properties, which queries and users read). A batch travels as
+injected data (``inject(rows).unfold()``), one row of three small maps per element:
 
-Endpoints are merged only when an edge is created (inside the ``Merge.outV``/``Merge.inV``
-options): a missing endpoint becomes a bare vertex (label + ``entity_id``) that a later vertex
-upsert fills in, which keeps out-of-order streams safe, while re-loading existing edges costs a
-single index lookup each. Natural keys are unique across labels (ids carry a type prefix).
+- ``k``, the ``mergeV``/``mergeE`` search map ``{T.id: key}``: Gremlin turns it into ``V(id)`` /
+  ``E(id)``, a hash lookup in TinkerGraph with no property index and no filter step;
+- ``c``, the ``onCreate`` map: label, properties and, for an edge, its endpoints as raw ids
+  (``Direction.OUT: from_id``), which ``mergeE`` resolves with a direct id lookup;
+- ``p``, the ``onMatch`` map: the properties again, so an update rewrites them and a replay
+  rewrites the same values and changes nothing.
 
-Flat rows instead of nested maps halve the bytes to encode and decode per element, which is
-where batched loading spends its time.
+Each ``mergeV``/``mergeE`` compiles a small search traversal per element on the server (the
+server's main cost); searching by id alone keeps it to one step, and resolving endpoints by raw
+id avoids two more per edge. The price is that an edge whose endpoint is missing fails; the
+repository then creates the missing endpoints as bare vertices (label + ``entity_id``, see
+:func:`endpoint_items`) and replays the batch, which keeps out-of-order streams safe.
+
+Properties travel as maps rather than one ``property()`` step per key, so rows with different
+property keys share one traversal per label. Natural keys are unique across labels (ids carry
+a type prefix).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gremlin_python.process.graph_traversal import GraphTraversal, __
 from gremlin_python.process.graph_traversal import GraphTraversalSource as Source
-from gremlin_python.process.traversal import Cardinality, Direction, Merge, T
+from gremlin_python.process.traversal import Direction, Merge, T
 from gremlin_python.statics import long
 
 VERTEX_KEY = "entity_id"
 EDGE_KEY = "edge_id"
-EDGE_ROW_KEYS = frozenset({"edge_id", "from_id", "to_id", "from_label", "to_label"})
+# Keys of an edge row that describe the edge rather than being stored as its properties.
+EDGE_ROW_KEYS = frozenset({"from_id", "to_id", "from_label", "to_label"})
 
-# Keys of an injected row that are not properties; "~" keys cannot be property names.
-KEY, FROM, TO = "~k", "~f", "~t"
+# Keys of an injected row: search map, onCreate map, onMatch map.
+KEY, CREATE, PROPS = "k", "c", "p"
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
@@ -42,16 +47,6 @@ _PREFIX_LABEL = {"PER-": "person", "COM-": "company", "ACC-": "account"}
 
 class RowError(ValueError):
     """A row without the keys an upsert needs."""
-
-
-@dataclass(frozen=True)
-class Shape:
-    """What one upsert traversal fixes: labels and the property keys of its rows."""
-
-    label: str
-    keys: tuple[str, ...]
-    from_label: str | None = None
-    to_label: str | None = None
 
 
 def chunks(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -68,7 +63,8 @@ def typed(value: Any) -> Any:
     return value
 
 
-def _endpoint_label(row: Mapping[str, Any], side: str) -> str:
+def endpoint_label(row: Mapping[str, Any], side: str) -> str:
+    """An edge row's ``from``/``to`` label: explicit, else implied by the id prefix."""
     label = row.get(f"{side}_label")
     if label:
         return label
@@ -78,53 +74,53 @@ def _endpoint_label(row: Mapping[str, Any], side: str) -> str:
     return label
 
 
-def vertex_groups(
-    label: str, rows: Sequence[Mapping[str, Any]]
-) -> dict[Shape, list[dict[str, Any]]]:
-    """Vertex rows as injected maps, grouped by shape (first-seen order)."""
-    groups: dict[Shape, list[dict[str, Any]]] = {}
+def vertex_items(label: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Vertex rows as injected maps (``None`` values dropped: Gremlin has no null property)."""
+    items = []
     for row in rows:
         entity_id = row.get(VERTEX_KEY)
         if entity_id is None:
             raise RowError(f"{label} row without {VERTEX_KEY!r}: {dict(row)!r:.200}")
-        item = {KEY: entity_id}
-        for key, value in row.items():
-            if value is not None and key != VERTEX_KEY:
-                item[key] = typed(value)
-        shape = Shape(label, tuple(sorted(k for k in item if k != KEY)))
-        groups.setdefault(shape, []).append(item)
-    return groups
+        props = {key: value for key, value in row.items() if value is not None}
+        create = {T.label: label}
+        create.update(props)
+        items.append({KEY: {T.id: entity_id}, CREATE: create, PROPS: props})
+    return items
 
 
-def edge_groups(label: str, rows: Sequence[Mapping[str, Any]]) -> dict[Shape, list[dict[str, Any]]]:
-    """Edge rows as injected maps, grouped by shape (first-seen order)."""
-    groups: dict[Shape, list[dict[str, Any]]] = {}
+def edge_items(label: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Edge rows as injected maps; endpoints travel as raw ids."""
+    items = []
     for row in rows:
         try:
-            item = {KEY: row[EDGE_KEY], FROM: row["from_id"], TO: row["to_id"]}
+            edge_id, from_id, to_id = row[EDGE_KEY], row["from_id"], row["to_id"]
         except KeyError as exc:
             raise RowError(f"{label} row without {exc.args[0]!r}: {dict(row)!r:.200}") from None
-        for key, value in row.items():
-            if value is not None and key not in EDGE_ROW_KEYS:
-                item[key] = typed(value)
-        keys = tuple(sorted(k for k in item if k not in (KEY, FROM, TO)))
-        shape = Shape(label, keys, _endpoint_label(row, "from"), _endpoint_label(row, "to"))
-        groups.setdefault(shape, []).append(item)
-    return groups
+        props = {
+            key: value
+            for key, value in row.items()
+            if value is not None and key not in EDGE_ROW_KEYS
+        }
+        create = {T.label: label, Direction.OUT: from_id, Direction.IN: to_id}
+        create.update(props)
+        items.append({KEY: {T.id: edge_id}, CREATE: create, PROPS: props})
+    return items
 
 
-def _set_properties(t: GraphTraversal, keys: Sequence[str], vertex: bool) -> GraphTraversal:
-    for key in keys:
-        value = __.select("r").select(key)
-        t = t.property(Cardinality.single, key, value) if vertex else t.property(key, value)
-    return t
-
-
-def _endpoint(side: str, label: str) -> GraphTraversal:
-    """Find the endpoint by its key (index hit), creating it bare when missing."""
-    return __.merge_v(__.project(VERTEX_KEY).by(__.select(side))).option(
-        Merge.on_create, {T.label: label}
-    )
+def endpoint_items(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Bare-vertex rows (label + ``entity_id``) for every endpoint of the edge rows, once each;
+    merged without ``onMatch``, so an existing vertex is left as it is."""
+    seen: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        for side in ("from", "to"):
+            entity_id = row[f"{side}_id"]
+            if entity_id not in seen:
+                label = endpoint_label(row, side)
+                seen[entity_id] = {
+                    KEY: {T.id: entity_id},
+                    CREATE: {T.label: label, VERTEX_KEY: entity_id},
+                }
+    return list(seen.values())
 
 
 def inject_rows(g: Source, items: list[dict[str, Any]]) -> GraphTraversal:
@@ -136,30 +132,34 @@ def inject_rows(g: Source, items: list[dict[str, Any]]) -> GraphTraversal:
     return t
 
 
-def upsert_vertices(g: Source, shape: Shape, items: list[dict[str, Any]]) -> GraphTraversal:
-    t = (
+def upsert_vertices(g: Source, items: list[dict[str, Any]]) -> GraphTraversal:
+    return (
         inject_rows(g, items)
         .unfold()
-        .as_("r")
-        .merge_v(__.project(VERTEX_KEY).by(__.select(KEY)))
-        .option(Merge.on_create, {T.label: shape.label})
+        .merge_v(__.select(KEY))
+        .option(Merge.on_create, __.select(CREATE))
+        .option(Merge.on_match, __.select(PROPS))
+        .count()
     )
-    return _set_properties(t, shape.keys, vertex=True).count()
 
 
-def upsert_edges(g: Source, shape: Shape, items: list[dict[str, Any]]) -> GraphTraversal:
-    if shape.from_label is None or shape.to_label is None:
-        raise RowError("an edge shape needs both endpoint labels")
-    t = (
+def create_vertices(g: Source, items: list[dict[str, Any]]) -> GraphTraversal:
+    """Create the vertices that do not exist yet; existing ones stay untouched."""
+    return (
         inject_rows(g, items)
         .unfold()
-        .as_("r")
-        .merge_e(__.project(EDGE_KEY).by(__.select(KEY)))
-        .option(
-            Merge.on_create,
-            {T.label: shape.label, Direction.OUT: Merge.out_v, Direction.IN: Merge.in_v},
-        )
-        .option(Merge.out_v, _endpoint(FROM, shape.from_label))
-        .option(Merge.in_v, _endpoint(TO, shape.to_label))
+        .merge_v(__.select(KEY))
+        .option(Merge.on_create, __.select(CREATE))
+        .count()
     )
-    return _set_properties(t, shape.keys, vertex=False).count()
+
+
+def upsert_edges(g: Source, items: list[dict[str, Any]]) -> GraphTraversal:
+    return (
+        inject_rows(g, items)
+        .unfold()
+        .merge_e(__.select(KEY))
+        .option(Merge.on_create, __.select(CREATE))
+        .option(Merge.on_match, __.select(PROPS))
+        .count()
+    )

@@ -46,3 +46,10 @@ def test_fast_writer_is_byte_identical_to_the_stock_writer(obj):
 def test_types_outside_the_fast_path_fall_back_to_the_stock_writer():
     obj = {"s": {1, 2}, "u": [{3}]}
     assert _write(FastGraphBinaryWriter(), obj) == _stock(obj)
+
+
+@given(st.integers(min_value=-(2**63), max_value=2**63 - 1))
+def test_plain_ints_beyond_32_bits_travel_as_longs(value):
+    # The stock writer fails on them; rows need not wrap epoch millis in long() any more.
+    expected = _stock(long(value)) if not -(2**31) <= value < 2**31 else _stock(value)
+    assert _write(FastGraphBinaryWriter(), value) == expected

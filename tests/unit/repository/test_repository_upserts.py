@@ -1,52 +1,65 @@
 import pytest
 from gremlin_python.process.anonymous_traversal import traversal
-from gremlin_python.statics import long
+from gremlin_python.process.traversal import Direction, T
 from gremlin_python.structure.graph import Graph
 
-from banking_repository import upserts
-from banking_repository.upserts import FROM, KEY, TO, Shape
+from banking_repository import queries, upserts
+from banking_repository.upserts import CREATE, KEY, PROPS
 
 
-def test_vertex_rows_become_flat_items_grouped_by_property_keys():
-    rows = [
-        {"entity_id": "PER-1", "name": "x", "nick": None},
-        {"entity_id": "PER-2", "name": "y"},
-        {"entity_id": "PER-3", "name": "z", "age": 3},
-    ]
-    groups = upserts.vertex_groups("person", rows)
-    assert groups == {
-        Shape("person", ("name",)): [{KEY: "PER-1", "name": "x"}, {KEY: "PER-2", "name": "y"}],
-        Shape("person", ("age", "name")): [{KEY: "PER-3", "name": "z", "age": 3}],
+def _g():
+    return traversal().with_graph(Graph())
+
+
+def _steps(t):
+    return [i[0] for i in t.bytecode.step_instructions]
+
+
+def test_vertex_rows_are_keyed_by_id_with_label_only_in_the_create_map():
+    rows = [{"entity_id": "PER-1", "name": "x", "nick": None}, {"entity_id": "PER-2", "age": 3}]
+    items = upserts.vertex_items("person", rows)
+    assert items[0] == {
+        KEY: {T.id: "PER-1"},
+        CREATE: {T.label: "person", "entity_id": "PER-1", "name": "x"},
+        PROPS: {"entity_id": "PER-1", "name": "x"},
     }
+    # Rows with other property keys share the traversal: no grouping by shape.
+    assert items[1][PROPS] == {"entity_id": "PER-2", "age": 3}
 
 
-def test_edge_rows_carry_endpoints_and_endpoint_labels_in_the_shape():
+def test_edge_rows_carry_endpoints_as_raw_ids_on_create_only():
     row = {"edge_id": "TXN-1", "from_id": "ACC-1", "to_id": "ACC-2", "amount": 5.0}
-    ((shape, items),) = upserts.edge_groups("transfer", [row]).items()
-    assert shape == Shape("transfer", ("amount",), "account", "account")
-    assert items == [{KEY: "TXN-1", FROM: "ACC-1", TO: "ACC-2", "amount": 5.0}]
+    (item,) = upserts.edge_items("transfer", [dict(row, from_label="account", note=None)])
+    assert item[KEY] == {T.id: "TXN-1"}
+    assert item[CREATE] == {
+        T.label: "transfer",
+        Direction.OUT: "ACC-1",
+        Direction.IN: "ACC-2",
+        "edge_id": "TXN-1",
+        "amount": 5.0,
+    }
+    assert item[PROPS] == {"edge_id": "TXN-1", "amount": 5.0}
 
 
-def test_explicit_endpoint_labels_win_over_prefixes():
-    row = {"edge_id": "E", "from_id": "X1", "to_id": "X2", "from_label": "a", "to_label": "b"}
-    ((shape, _),) = upserts.edge_groups("rel", [row]).items()
-    assert (shape.from_label, shape.to_label) == ("a", "b")
+def test_endpoint_rows_are_bare_vertices_once_each_with_explicit_or_prefix_labels():
+    rows = [
+        {"edge_id": "E1", "from_id": "ACC-1", "to_id": "ACC-2"},
+        {"edge_id": "E2", "from_id": "ACC-2", "to_id": "X9", "to_label": "thing"},
+    ]
+    assert upserts.endpoint_items(rows) == [
+        {KEY: {T.id: "ACC-1"}, CREATE: {T.label: "account", "entity_id": "ACC-1"}},
+        {KEY: {T.id: "ACC-2"}, CREATE: {T.label: "account", "entity_id": "ACC-2"}},
+        {KEY: {T.id: "X9"}, CREATE: {T.label: "thing", "entity_id": "X9"}},
+    ]
 
 
 def test_rows_without_keys_are_rejected():
     with pytest.raises(upserts.RowError):
-        upserts.vertex_groups("person", [{"name": "x"}])
+        upserts.vertex_items("person", [{"name": "x"}])
     with pytest.raises(upserts.RowError):
-        upserts.edge_groups("transfer", [{"edge_id": "E", "from_id": "ACC-1"}])
+        upserts.edge_items("transfer", [{"edge_id": "E", "from_id": "ACC-1"}])
     with pytest.raises(upserts.RowError, match="from_label"):
-        upserts.edge_groups("x", [{"edge_id": "E", "from_id": "Z-1", "to_id": "ACC-1"}])
-
-
-def test_large_ints_travel_as_longs():
-    groups = upserts.vertex_groups("a", [{"entity_id": "A", "ts": 1704067200000, "n": 3}])
-    ((item,),) = groups.values()
-    assert type(item["ts"]) is long
-    assert type(item["n"]) is int
+        upserts.endpoint_items([{"edge_id": "E", "from_id": "Z-1", "to_id": "ACC-1"}])
 
 
 def test_chunks_cover_every_row_once():
@@ -59,18 +72,24 @@ def test_chunks_cover_every_row_once():
 
 
 def test_upserts_are_single_traversals_over_injected_rows():
-    g = traversal().with_graph(Graph())
-    items = [{KEY: "PER-1", "name": "a"}, {KEY: "PER-2", "name": "b"}]
-    bytecode = upserts.upsert_vertices(g, Shape("person", ("name",)), items).bytecode
-    steps = [i[0] for i in bytecode.step_instructions]
-    assert steps[:4] == ["inject", "unfold", "as", "mergeV"]
-    assert bytecode.step_instructions[0][1] is items  # injected as data, not copied
-    assert steps.count("property") == 1
-    edge = upserts.upsert_edges(g, Shape("transfer", (), "account", "account"), [])
-    assert [i[0] for i in edge.bytecode.step_instructions].count("mergeE") == 1
+    items = upserts.vertex_items("person", [{"entity_id": "PER-1"}, {"entity_id": "PER-2"}])
+    t = upserts.upsert_vertices(_g(), items)
+    assert _steps(t) == ["inject", "unfold", "mergeV", "option", "option", "count"]
+    assert t.bytecode.step_instructions[0][1] is items  # injected as data, not copied
+    edge = upserts.upsert_edges(_g(), [])
+    assert _steps(edge) == ["inject", "unfold", "mergeE", "option", "option", "count"]
+    # Creating bare endpoints never overwrites an existing vertex: no onMatch.
+    assert _steps(upserts.create_vertices(_g(), [])).count("option") == 1
 
 
-def test_an_edge_shape_needs_endpoint_labels():
-    g = traversal().with_graph(Graph())
-    with pytest.raises(upserts.RowError):
-        upserts.upsert_edges(g, Shape("transfer", ()), [])
+def test_point_reads_and_restricted_queries_start_from_ids_not_property_lookups():
+    for t in (
+        queries.get_vertex(_g(), "PER-1"),
+        queries.get_edge(_g(), "TXN-1", "transfer"),
+        queries.account_summary(_g(), "ACC-1", None, None),
+        queries.ownership_paths(_g(), "COM-1", 5),
+        queries.fan(_g(), "in", None, None, 3, ["ACC-1", "ACC-2"]),
+    ):
+        first = t.bytecode.step_instructions[0]
+        assert first[0] in ("V", "E") and len(first) > 1
+        assert "has" not in _steps(t)[:2]
