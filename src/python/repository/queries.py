@@ -1,5 +1,7 @@
 """AML query traversals and the shaping of their results into plain Python values.
 
+Natural keys are element ids (``T.id`` = ``entity_id`` / ``edge_id``), so traversals start from
+``V(id)``, order by ``T.id`` and name elements by ``id()``: no property reads for keys.
 Builders take a remote-less ``GraphTraversalSource`` and return bytecode-ready traversals whose
 values are all traversal arguments (sent as typed data, never as script text). Optional results
 come back through ``fold()`` as an empty list instead of an exception. The arithmetic that
@@ -111,8 +113,8 @@ def _edge_projection(t: GraphTraversal) -> GraphTraversal:
     return (
         t.project("label", "from_id", "to_id", "props")
         .by(T.label)
-        .by(__.out_v().values(KEY))
-        .by(__.in_v().values(KEY))
+        .by(__.out_v().id_())
+        .by(__.in_v().id_())
         .by(__.value_map())
     )
 
@@ -160,7 +162,7 @@ def get_edge(g: Source, edge_id: str, label: str | None = None) -> GraphTraversa
 def list_vertices(g: Source, label: str, offset: int, limit: int) -> GraphTraversal:
     """A stable page: ordered by the natural key so pages neither overlap nor skip."""
     return (
-        g.V().has_label(label).order().by(KEY).range_(offset, offset + limit).element_map().fold()
+        g.V().has_label(label).order().by(T.id).range_(offset, offset + limit).element_map().fold()
     )
 
 
@@ -172,7 +174,7 @@ def neighbours(
     limit: int | None,
 ) -> GraphTraversal:
     labels = (edge_label,) if edge_label else ()
-    t = _vertex(g, entity_id).to(_direction(direction), *labels).dedup().order().by(KEY)
+    t = _vertex(g, entity_id).to(_direction(direction), *labels).dedup().order().by(T.id)
     if limit is not None:
         t = t.limit(limit)
     return t.element_map().fold()
@@ -186,7 +188,7 @@ def edges_of(
     limit: int | None,
 ) -> GraphTraversal:
     labels = (edge_label,) if edge_label else ()
-    t = _vertex(g, entity_id).to_e(_direction(direction), *labels).order().by(EDGE_KEY)
+    t = _vertex(g, entity_id).to_e(_direction(direction), *labels).order().by(T.id)
     if limit is not None:
         t = t.limit(limit)
     return _edge_projection(t).fold()
@@ -247,8 +249,8 @@ def fan(
     return (
         in_window(edges, t0, t1)
         .group()
-        .by(hub.values(KEY))
-        .by(other.values(KEY).dedup().order().fold())
+        .by(hub.id_())
+        .by(other.id_().dedup().order().fold())
         .unfold()
         .where(__.select(Column.values).count(Scope.local).is_(P.gte(min_counterparties)))
         .fold()
@@ -292,7 +294,7 @@ def cycles(
     )
     t = starts.as_("s").repeat(hop(__).in_v().simple_path()).emit().times(max(1, max_length - 1))
     t = hop(t).where(__.in_v().as_("s")).in_v()
-    t = t.path().by(KEY).by(EDGE_KEY)
+    t = t.path().by(T.id).by(T.id)
     if limit is not None:
         t = t.limit(limit)
     return t.fold()
@@ -325,7 +327,7 @@ def ownership_paths(g: Source, company_id: str, max_depth: int) -> GraphTraversa
         .dedup()
         .by(__.path())
         .path()
-        .by(__.values(KEY))
+        .by(T.id)
         .by(__.value_map("pct", EDGE_KEY))
         .fold()
     )
@@ -364,7 +366,7 @@ def shared_attribute(g: Source, attribute: str, label: str, min_size: int) -> Gr
         .has(attribute)
         .group()
         .by(attribute)
-        .by(__.values(KEY).order().fold())
+        .by(__.id_().order().fold())
         .unfold()
         .where(__.select(Column.values).count(Scope.local).is_(P.gte(min_size)))
         .fold()
@@ -386,7 +388,7 @@ def sharing_with(g: Source, entity_id: str, attribute: str, label: str) -> Graph
         .where(P.neq("me"))
         .where(P.eq("me"))
         .by(attribute)
-        .values(KEY)
+        .id_()
         .order()
         .fold()
     )
@@ -411,8 +413,8 @@ def structuring(
         edges = edges.has("amount", P.gte(float(min_amount)))
     return (
         edges.group()
-        .by(__.in_v().values(KEY))
-        .by(__.project("t", "a", "id").by("timestamp").by("amount").by(EDGE_KEY).fold())
+        .by(__.in_v().id_())
+        .by(__.project("t", "a", "id").by("timestamp").by("amount").by(T.id).fold())
         .unfold()
         .where(__.select(Column.values).count(Scope.local).is_(P.gte(min_count)))
         .fold()
