@@ -292,7 +292,12 @@ def cycles(
         if start_ids is None
         else _vertices(source, "account", start_ids)
     )
-    t = starts.as_("s").repeat(hop(__).in_v().simple_path()).emit().times(max(1, max_length - 1))
+    # Only a path ending at a sender to a start account can close a cycle: keeping just
+    # those spares the closing hop (and its path-label check) over every other path end,
+    # which was most of the work.
+    t = starts.as_("s").side_effect(__.in_(TRANSFER).aggregate(Scope.local, "pred"))
+    t = t.repeat(hop(__).in_v().simple_path()).emit(__.where(P.within("pred")))
+    t = t.times(max(1, max_length - 1)).where(P.within("pred"))
     t = hop(t).where(__.in_v().as_("s")).in_v()
     t = t.path().by(T.id).by(T.id)
     if limit is not None:
