@@ -97,20 +97,22 @@ def test_up_twice_keeps_the_same_processes(services: Services) -> None:
     assert {name: services.pid(name) for name in ("gremlin", "kafka")} == before
 
 
-def test_a_gremlin_bytecode_traversal_answers_with_indexed_natural_keys(
+def test_a_gremlin_bytecode_traversal_answers_with_natural_keys_as_ids(
     services: Services,
 ) -> None:
     from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
     from gremlin_python.process.anonymous_traversal import traversal
+    from gremlin_python.process.traversal import T
 
     connection = DriverRemoteConnection(services.gremlin_url, "g")
     try:
         g = traversal().with_remote(connection)
         assert g.inject(1).to_list() == [1]
-        g.add_v("account").property("entity_id", "ACC-1").property("name", 'it\'s "x"').iterate()
-        g.V().has("entity_id", "ACC-1").property("name", "y").iterate()
+        account = g.add_v("account").property(T.id, "ACC-1").property("entity_id", "ACC-1")
+        account.property("name", 'it\'s "x"').iterate()  # ANY id manager: string ids accepted
+        g.V("ACC-1").property("name", "y").iterate()
         # single cardinality: the upsert replaced the value instead of adding a second one
-        assert g.V().has("entity_id", "ACC-1").values("name").to_list() == ["y"]
+        assert g.V("ACC-1").values("name").to_list() == ["y"]
     finally:
         connection.close()
 
