@@ -1,0 +1,451 @@
+"""Generate the before/after tables of docs/performance/REPORT.md from asv's ``results/``.
+
+    python tools/perf_report.py --before COMMIT --after COMMIT [--machine NAME]
+    python tools/perf_report.py --check
+
+For every benchmark and parameter combination measured at both commits (on one machine) it
+writes a row: benchmark, parameters, before, after and the ratio after/before, in separate
+tables for time, peak memory and tracked figures (throughputs, bytes, requests), and a summary
+per area (geometric mean, best and worst ratio) against the targets of issue 7. Only the part of
+REPORT.md between the two marker comments is rewritten, so the prose around it stays; the
+generated part records its own arguments, so ``--check`` can regenerate it and exit 1 when it
+differs (results re-measured, report not refreshed).
+
+Results are read with asv's own loader (``asv.results.Results``): values in ``result_columns``
+order, one per combination of the cartesian product of the parameters, ``null`` for a failure
+and NaN for a skip. Units come from asv's ``results/benchmarks.json``.
+
+Exit status: 0 written (or in sync), 1 stale (``--check``), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MACHINE = "polyglot-2c24g"
+DEFAULT_RESULTS = ROOT / "results"
+DEFAULT_REPORT = ROOT / "docs" / "performance" / "REPORT.md"
+BEGIN = "<!-- perf_report:begin"
+END = "<!-- perf_report:end -->"
+ARGS_RE = re.compile(r"<!-- perf_report:begin (?P<args>.*?) -->")
+
+
+class ReportError(Exception):
+    """Bad input (unknown commit, missing markers, ...): one line, exit status 2."""
+
+
+# --- reading asv results ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One benchmark at one parameter combination at one commit."""
+
+    benchmark: str
+    params: str  # "persons, 1000"; "" for an unparameterised benchmark
+    value: float
+
+
+def _param_label(values: tuple[str, ...]) -> str:
+    """asv stores parameter values as reprs ("'persons'", "1000"); show them bare."""
+    bare = []
+    for value in values:
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        bare.append(value)
+    return ", ".join(bare)
+
+
+def _result_file(results_dir: Path, machine: str, commit: str) -> Path:
+    """The one results file of ``commit`` (a prefix) on ``machine``."""
+    machine_dir = results_dir / machine
+    if not (machine_dir / "machine.json").is_file():
+        raise ReportError(f"no asv results for machine {machine!r} in {results_dir}")
+    files = sorted(
+        p
+        for p in machine_dir.glob("*.json")
+        if p.name != "machine.json" and p.name.split("-")[0].startswith(commit[:8])
+    )
+    if not files:
+        raise ReportError(f"no asv results for commit {commit!r} on {machine!r}")
+    if len(files) > 1:
+        names = ", ".join(p.name for p in files)
+        raise ReportError(f"commit {commit!r} is ambiguous on {machine!r}: {names}")
+    return files[0]
+
+
+def load_commit(results_dir: Path, machine: str, commit: str) -> tuple[str, dict]:
+    """``(full commit hash, {(benchmark, params): value})`` of a commit's measured values
+    (failures and skips left out)."""
+    try:
+        from asv.results import Results
+        from asv.util import UserError
+    except ImportError:  # pragma: no cover - asv is in the bench extra
+        raise ReportError("asv is not installed (pip install '.[bench]')") from None
+    path = _result_file(results_dir, machine, commit)
+    try:
+        results = Results.load(str(path), machine_name=machine)
+    except UserError as exc:
+        raise ReportError(str(exc).splitlines()[0]) from None
+    full = results.commit_hash
+    if not full.startswith(commit):
+        raise ReportError(f"no asv results for commit {commit!r} on {machine!r}")
+    values: dict[tuple[str, str], float] = {}
+    for name in sorted(results.get_all_result_keys()):
+        row = results.get_result_value(name, results.get_result_params(name))
+        params = results.get_result_params(name) or []
+        combos = list(itertools.product(*params)) if params else [()]
+        if row is None:
+            continue
+        for combo, value in zip(combos, row, strict=False):
+            if isinstance(value, int | float) and not math.isnan(value):
+                values[(name, _param_label(combo))] = float(value)
+    return full, values
+
+
+def load_units(results_dir: Path) -> dict[str, tuple[str, str]]:
+    """``{benchmark: (type, unit)}`` from asv's benchmarks.json (empty if absent)."""
+    path = results_dir / "benchmarks.json"
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text())
+    return {
+        name: (info.get("type", ""), info.get("unit", ""))
+        for name, info in data.items()
+        if isinstance(info, dict)
+    }
+
+
+def kind_and_unit(name: str, units: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    """``("time" | "peakmemory" | "track", unit)``: benchmarks.json first, else asv's naming."""
+    method = name.rsplit(".", 1)[-1]
+    kind, unit = units.get(name, ("", ""))
+    if not kind:
+        if method.startswith("time_"):
+            kind = "time"
+        elif method.startswith("peakmem_"):
+            kind = "peakmemory"
+        elif method.startswith("track_"):
+            kind = "track"
+        else:
+            kind = "other"
+    if not unit:
+        unit = {"time": "seconds", "peakmemory": "bytes"}.get(kind, "")
+    return kind, unit
+
+
+# --- areas and targets -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Area:
+    """A summary line: which rows, and the target on their geometric mean ratio."""
+
+    title: str
+    modules: tuple[str, ...]  # top-level benchmark modules; () = any
+    kind: str  # "time" | "peakmemory" | "throughput"
+    target: float | None  # ratio after/before to reach; None: reported only
+    higher_is_better: bool = False
+    goal: str = ""
+
+
+AREAS = (
+    Area(
+        "generation",
+        ("generators", "patterns", "scenario", "cli"),
+        "time",
+        0.85,
+        goal=">= 15% faster (time ratio <= 0.85)",
+    ),
+    Area(
+        "graph queries",
+        ("graph_queries",),
+        "time",
+        0.90,
+        goal=">= 10% faster (time ratio <= 0.90)",
+    ),
+    Area("graph load", ("graph_load",), "time", None, goal="no target (reported)"),
+    Area(
+        "streaming",
+        ("streaming", "serialization"),
+        "throughput",
+        1.20,
+        higher_is_better=True,
+        goal=">= 20% higher throughput (ratio >= 1.20)",
+    ),
+    Area("memory", (), "peakmemory", 0.90, goal=">= 10% lower peak memory (ratio <= 0.90)"),
+)
+
+
+def is_throughput(kind: str, unit: str) -> bool:
+    return kind == "track" and unit.endswith("/s")
+
+
+def in_area(area: Area, name: str, kind: str, unit: str) -> bool:
+    if area.modules and name.split(".", 1)[0] not in area.modules:
+        return False
+    if area.kind == "throughput":
+        return is_throughput(kind, unit)
+    return kind == area.kind
+
+
+def geometric_mean(ratios: list[float]) -> float:
+    return math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+
+
+# --- formatting ---------------------------------------------------------------------------------
+
+
+def _sig(value: float, digits: int = 3) -> str:
+    """``value`` to ``digits`` significant digits, without an exponent."""
+    if value == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    return f"{value:,.{decimals}f}"
+
+
+def format_value(value: float, unit: str) -> str:
+    """Seconds in s/ms/µs/ns, bytes in kB/MB/GB (powers of 1000, as asv shows them), anything
+    else with its unit."""
+    if unit == "seconds":
+        for scale, suffix in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
+            if abs(value) >= scale:
+                return f"{_sig(value / scale)} {suffix}"
+        return f"{_sig(value / 1e-9)} ns"
+    if unit == "bytes":
+        for scale, suffix in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
+            if abs(value) >= scale:
+                return f"{_sig(value / scale)} {suffix}"
+        return f"{value:,.0f} B"
+    text = f"{value:,.0f}" if abs(value) >= 1000 or value == int(value) else _sig(value)
+    return f"{text} {unit}".rstrip()
+
+
+def format_ratio(ratio: float) -> str:
+    return f"{ratio:.2f}"
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    benchmark: str
+    params: str
+    kind: str
+    unit: str
+    before: float
+    after: float
+
+    @property
+    def ratio(self) -> float:
+        if self.before == 0:
+            return 1.0 if self.after == 0 else math.inf
+        return self.after / self.before
+
+
+def compare(
+    before: dict[tuple[str, str], float],
+    after: dict[tuple[str, str], float],
+    units: dict[str, tuple[str, str]],
+) -> tuple[list[Row], int]:
+    """Rows for the combinations measured at both commits, and how many were measured at only
+    one of them (or failed/skipped at the other)."""
+    rows = []
+    for key in sorted(before.keys() & after.keys()):
+        kind, unit = kind_and_unit(key[0], units)
+        rows.append(Row(key[0], key[1], kind, unit, before[key], after[key]))
+    return rows, len(before.keys() ^ after.keys())
+
+
+def _table(rows: list[Row], note: str) -> list[str]:
+    lines = [
+        note,
+        "",
+        "| benchmark | params | unit | before | after | ratio |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| `{r.benchmark}` | {r.params or '—'} | {r.unit or '—'} | "
+            f"{format_value(r.before, r.unit)} | {format_value(r.after, r.unit)} | "
+            f"{format_ratio(r.ratio)} |"
+        )
+    if not rows:
+        lines.append("| (none) | | | | | |")
+    return lines
+
+
+def _label(row: Row) -> str:
+    """``0.82 `Class.method(params)``` for the summary's best/worst cells."""
+    short = row.benchmark.split(".", 1)[-1]
+    call = f"{short}({row.params})" if row.params else short
+    return f"{format_ratio(row.ratio)} `{call}`"
+
+
+def summary_lines(rows: list[Row]) -> list[str]:
+    lines = [
+        "| area | benchmarks | geometric mean ratio | best | worst | target | met |",
+        "|---|---:|---:|---|---|---|---|",
+    ]
+    for area in AREAS:
+        chosen = [
+            r for r in rows if in_area(area, r.benchmark, r.kind, r.unit) and 0 < r.ratio < math.inf
+        ]
+        if not chosen:
+            lines.append(f"| {area.title} | 0 | — | — | — | {area.goal} | — |")
+            continue
+        mean = geometric_mean([r.ratio for r in chosen])
+        ordered = sorted(chosen, key=lambda r: (r.ratio, r.benchmark, r.params))
+        best, worst = (
+            (ordered[-1], ordered[0]) if area.higher_is_better else (ordered[0], ordered[-1])
+        )
+        if area.target is None:
+            met = "—"
+        elif area.higher_is_better:
+            met = "yes" if mean >= area.target else "no"
+        else:
+            met = "yes" if mean <= area.target else "no"
+
+        lines.append(
+            f"| {area.title} | {len(chosen)} | {format_ratio(mean)} | {_label(best)} | "
+            f"{_label(worst)} | {area.goal} | {met} |"
+        )
+    return lines
+
+
+def render(results_dir: Path, machine: str, before: str, after: str, args_text: str) -> str:
+    """The generated section, markers included."""
+    before_hash, before_values = load_commit(results_dir, machine, before)
+    after_hash, after_values = load_commit(results_dir, machine, after)
+    rows, unmatched = compare(before_values, after_values, load_units(results_dir))
+    times = [r for r in rows if r.kind == "time"]
+    memory = [r for r in rows if r.kind == "peakmemory"]
+    tracks = [r for r in rows if r.kind not in ("time", "peakmemory")]
+    lines = [
+        f"{BEGIN} {args_text} -->",
+        "<!-- generated by tools/perf_report.py from results/: do not edit by hand -->",
+        "",
+        f"Machine `{machine}`; before = `{before_hash[:8]}`, after = `{after_hash[:8]}`; ratio ="
+        " after / before. "
+        f"{len(rows)} benchmark/parameter combinations measured at both commits"
+        + (f" ({unmatched} measured at only one of them are left out)." if unmatched else "."),
+        "",
+        "### Summary per area",
+        "",
+        "Geometric mean of the ratios of the area's benchmarks (time: `time_*`; streaming:"
+        " `track_*_per_s` throughputs; memory: every `peakmem_*`), with the best and worst.",
+        "",
+        *summary_lines(rows),
+        "",
+        "### Time",
+        "",
+        *_table(times, "Lower is better: a ratio below 1 is a speed-up."),
+        "",
+        "### Peak memory",
+        "",
+        *_table(
+            memory,
+            "Peak resident memory of the benchmark process (asv `peakmem_*`); lower is better.",
+        ),
+        "",
+        "### Throughput and tracked figures",
+        "",
+        *_table(
+            tracks,
+            "Throughputs (units per second): higher is better. Counters (bytes, requests,"
+            " elements): a change means different work, not noise.",
+        ),
+        "",
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def splice(document: str, section: str) -> str:
+    """``document`` with the text between (and including) the markers replaced by ``section``."""
+    start = document.find(BEGIN)
+    end = document.find(END)
+    if start < 0 or end < start:
+        raise ReportError(f"the report has no '{BEGIN} ... -->' ... '{END}' markers")
+    return document[:start] + section + document[end + len(END) :]
+
+
+def recorded_args(document: str) -> list[str]:
+    """The arguments the generated section was made with (for ``--check``)."""
+    match = ARGS_RE.search(document)
+    if not match:
+        raise ReportError(f"the report has no '{BEGIN} ... -->' marker with its arguments")
+    return match.group("args").split()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--before", help="commit (prefix) before the optimisations")
+    parser.add_argument("--after", help="commit (prefix) after them")
+    parser.add_argument("--machine", default=DEFAULT_MACHINE)
+    parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="asv results_dir")
+    parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the report's section is stale"
+    )
+    parser.add_argument("--stdout", action="store_true", help="print the section, write nothing")
+    return parser
+
+
+def run(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    report = args.report
+    document = report.read_text() if report.is_file() else None
+    if args.check:
+        if document is None:
+            raise ReportError(f"no report at {report}")
+        recorded = _parser().parse_args(recorded_args(document))
+        before, after, machine = recorded.before, recorded.after, recorded.machine
+    else:
+        if not (args.before and args.after):
+            raise ReportError("give --before COMMIT and --after COMMIT (or --check)")
+        before, after, machine = args.before, args.after, args.machine
+    if not (before and after):
+        raise ReportError("the report's marker records no --before/--after")
+    args_text = f"--before {before} --after {after} --machine {machine}"
+    section = render(args.results, machine, before, after, args_text)
+    if args.stdout:
+        print(section)
+        return 0
+    if document is None:
+        raise ReportError(f"no report at {report} (create it with the two marker comments)")
+    updated = splice(document, section)
+    if args.check:
+        if updated != document:
+            print(
+                f"{report}: generated section is stale; run: python tools/perf_report.py "
+                f"{args_text}",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{report}: generated section is up to date")
+        return 0
+    report.write_text(updated)
+    print(f"{report}: section regenerated ({args_text})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except ReportError as exc:
+        print(f"perf_report: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
