@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from banking.dataset.schema import FORMATS
+from banking.dataset.formats import FORMATS
 from banking.errors import UsageError
-from banking.models import Typology
 
-TYPOLOGIES = tuple(t.value for t in Typology)
 ENTITY_OPTIONS = ("persons", "companies", "accounts", "transactions", "communications")
 
 DESCRIPTION = """\
@@ -93,6 +91,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from banking.data_generators.orchestration import generate_bank
+    from banking.models import Typology
     from banking.progress import Progress
 
     if args.fmt not in FORMATS:
@@ -108,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         counts=overrides,
         typology_counts=None
         if args.typology_count is None
-        else dict.fromkeys(TYPOLOGIES, args.typology_count),
+        else dict.fromkeys((t.value for t in Typology), args.typology_count),
         overwrite=args.force,
         progress=Progress(label="generating", quiet=args.quiet),
     )

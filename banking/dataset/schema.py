@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel
 
+from banking.dataset.formats import FORMATS as FORMATS  # re-exported: callers import it here
 from banking.models import (
     Account,
     Communication,
@@ -26,7 +27,6 @@ from banking.models import (
     Transaction,
 )
 
-FORMATS = ("jsonl", "csv", "parquet")
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 

@@ -16,10 +16,10 @@ import numpy as np
 import orjson
 from pydantic import BaseModel
 
+from banking.dataset.formats import FORMATS
 from banking.dataset.schema import (
     ENTITIES,
     FORMAT_VERSION,
-    FORMATS,
     MANIFEST,
     Kind,
     field_kinds,
