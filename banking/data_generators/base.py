@@ -7,8 +7,10 @@ same values and continue the same random streams.
 
 from __future__ import annotations
 
+import gc
 import numbers
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -69,7 +71,7 @@ class ColumnGenerator(Generic[M]):
 
     def generate_batch(self, n: int) -> list[M]:
         """``n`` models built from the columns (valid by construction, so not re-validated)."""
-        return self.models_from_columns(self.generate_columns(n))
+        return construct_models(self.model, self.generate_columns(n), consume=True)  # type: ignore[return-value]
 
     def generate(self) -> M:
         """One model."""
@@ -98,7 +100,28 @@ class ColumnGenerator(Generic[M]):
         return construct_models(cls.model, columns)  # type: ignore[return-value]
 
 
-def construct_models(model: type[BaseModel], columns: dict[str, np.ndarray]) -> list[BaseModel]:
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Suspend the cyclic garbage collector for a bulk allocation of acyclic objects.
+
+    Building a batch allocates two tracked containers per model (the instance and its
+    ``__dict__``) and frees none, so the collector would run every few hundred models and, as
+    the batch grows, rescan the whole young heap again and again: about 40% of the time of
+    ``generate_batch``. Models hold no reference cycles, so nothing is left for it to find.
+    The previous state is restored (a caller that disabled the collector keeps it disabled).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def construct_models(
+    model: type[BaseModel], columns: dict[str, np.ndarray], *, consume: bool = False
+) -> list[BaseModel]:
     """Models from already-valid columns without validation: ``model_construct``, unrolled.
 
     Same object state as ``model_construct`` (``__dict__``, fields set, no extra, no private),
@@ -106,17 +129,22 @@ def construct_models(model: type[BaseModel], columns: dict[str, np.ndarray]) -> 
     (the technique ``dataclasses`` uses) and mapped over the columns. The fields-set is one set
     shared by the batch: the models are frozen, and ``model_copy`` copies the set before
     updating it; sharing saves ~700 bytes per model.
+
+    With ``consume`` each array is removed from ``columns`` as soon as it is a list, so the
+    arrays and their Python copies never coexist (the caller hands over a dict it built).
     """
     names = tuple(columns)
     if set(names) != set(model.model_fields):
         raise ValueError(f"columns {sorted(names)} do not match {model.__name__} fields")
-    lists = [columns[name].tolist() for name in names]
-    if model.__pydantic_post_init__ or model.__private_attributes__:
-        return [
-            model.model_construct(**dict(zip(names, row, strict=True)))
-            for row in zip(*lists, strict=True)
-        ]
-    return list(map(_constructor(model, names), *lists))
+    take = columns.pop if consume else columns.__getitem__
+    lists = [take(name).tolist() for name in names]
+    with gc_paused():
+        if model.__pydantic_post_init__ or model.__private_attributes__:
+            return [
+                model.model_construct(**dict(zip(names, row, strict=True)))
+                for row in zip(*lists, strict=True)
+            ]
+        return list(map(_constructor(model, names), *lists))
 
 
 def _constructor(model: type[BaseModel], names: tuple[str, ...]) -> Any:

@@ -1,8 +1,16 @@
+import gc
+
 import pytest
 from pydantic import ValidationError
 
-from banking.data_generators.base import check_count, construct_models, years_before
-from banking.data_generators.core import PersonGenerator, TransactionGenerator
+from banking.data_generators.base import check_count, construct_models, gc_paused, years_before
+from banking.data_generators.core import (
+    AccountGenerator,
+    CommunicationGenerator,
+    CompanyGenerator,
+    PersonGenerator,
+    TransactionGenerator,
+)
 from banking.errors import UsageError
 from banking.models import Person, Transaction
 
@@ -46,3 +54,47 @@ def test_helpers():
     assert check_count(3) == 3
     with pytest.raises(UsageError):
         check_count(-1)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: PersonGenerator(3),
+        lambda: CompanyGenerator(3),
+        lambda: AccountGenerator(3),
+        lambda: TransactionGenerator(3),
+        lambda: CommunicationGenerator(3),
+    ],
+    ids=["persons", "companies", "accounts", "transactions", "communications"],
+)
+def test_unvalidated_batches_survive_full_validation(make):
+    """The generators skip validation; validating what they built must change nothing."""
+    batch = make().generate_batch(500)
+    model = type(batch[0])
+    for m in batch:
+        assert model.model_validate(m.model_dump()) == m
+
+
+def test_gc_paused_restores_the_previous_state():
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a caller's own choice is kept
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError
+    assert gc.isenabled()
+
+
+def test_consume_hands_the_arrays_over():
+    cols = TransactionGenerator(1).generate_columns(5)
+    kept = dict(cols)
+    models = construct_models(Transaction, cols, consume=True)
+    assert cols == {}
+    assert models == construct_models(Transaction, kept)
