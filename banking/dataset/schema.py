@@ -91,21 +91,50 @@ def file_name(entity: str, fmt: str) -> str:
     return f"{entity}.{fmt}"
 
 
+def column_lists(entity: str, columns: dict[str, np.ndarray]) -> dict[str, list[Any]]:
+    """Each column as a list of JSON-native values (dates and timestamps as ISO strings)."""
+    out: dict[str, list[Any]] = {}
+    for name, kind in field_kinds(entity).items():
+        column = columns[name]
+        if kind == "date":
+            out[name] = np.datetime_as_string(column.astype("datetime64[D]"), unit="D").tolist()
+        elif kind == "datetime":
+            out[name] = np.datetime_as_string(column.astype("datetime64[s]"), unit="s").tolist()
+        else:
+            out[name] = column.tolist()
+    return out
+
+
+def record_maker(names: tuple[str, ...]) -> typing.Callable[..., dict[str, Any]]:
+    """A function of one positional value per name returning the record dict.
+
+    A compiled dict display (``{"a": v0, "b": v1}``) builds a record about 3x faster than
+    ``dict(zip(names, row))``; ``map(maker, *lists)`` then needs no row tuples either.
+    """
+    if not all(name.isidentifier() for name in names):
+        raise ValueError(f"field names must be identifiers: {names!r}")
+    params = ", ".join(f"v{i}" for i in range(len(names)))
+    items = ", ".join(f"{name!r}: v{i}" for i, name in enumerate(names))
+    namespace: dict[str, Any] = {}
+    exec(f"def make({params}):\n    return {{{items}}}\n", namespace)  # checked identifiers
+    return namespace["make"]
+
+
+def iter_records_from_columns(
+    entity: str, columns: dict[str, np.ndarray]
+) -> typing.Iterator[dict[str, Any]]:
+    """The records of ``records_from_columns`` one at a time: a writer that serialises each
+    record and drops it never holds a batch of dicts (nor makes the collector scan them)."""
+    lists = column_lists(entity, columns)
+    lengths = {len(values) for values in lists.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"columns of {entity} differ in length: {sorted(lengths)}")
+    return map(record_maker(tuple(lists)), *lists.values())
+
+
 def records_from_columns(entity: str, columns: dict[str, np.ndarray]) -> list[dict[str, Any]]:
     """JSON-native records from a generator's columns (dates and timestamps as ISO strings)."""
-    kinds = field_kinds(entity)
-    names = list(kinds)
-    lists = []
-    for name in names:
-        column = columns[name]
-        kind = kinds[name]
-        if kind == "date":
-            lists.append(np.datetime_as_string(column.astype("datetime64[D]"), unit="D").tolist())
-        elif kind == "datetime":
-            lists.append(np.datetime_as_string(column.astype("datetime64[s]"), unit="s").tolist())
-        else:
-            lists.append(column.tolist())
-    return [dict(zip(names, row, strict=True)) for row in zip(*lists, strict=True)]
+    return list(iter_records_from_columns(entity, columns))
 
 
 def columns_from_records(entity: str, records: list[dict[str, Any]]) -> dict[str, np.ndarray]:

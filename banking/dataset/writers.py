@@ -8,6 +8,7 @@ names), so the same records give byte-identical files.
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -22,8 +23,10 @@ from banking.dataset.schema import (
     FORMAT_VERSION,
     MANIFEST,
     Kind,
+    column_lists,
     field_kinds,
     file_name,
+    iter_records_from_columns,
     records_from_columns,
     records_from_models,
 )
@@ -62,6 +65,9 @@ def csv_cell(value: Any, kind: Kind) -> str:
     return str(value)
 
 
+_BOOL_CELLS = np.array(["false", "true"], dtype=object)
+
+
 class _EntityFile:
     def __init__(self, path: Path, entity: str) -> None:
         self.path = path
@@ -85,13 +91,23 @@ class _JsonlFile(_EntityFile):
         super().__init__(path, entity)
         self._fh: IO[bytes] = open(path, "wb")  # noqa: SIM115 - closed by close()
 
-    def write(self, records: list[dict[str, Any]]) -> None:
+    def write(self, records: Iterable[dict[str, Any]]) -> None:
         # One record at a time: orjson's result buffers are over-allocated (~8 KiB each), so
         # holding a batch of them before writing would cost ~20x the batch's size.
         dumps, opt, write = orjson.dumps, orjson.OPT_APPEND_NEWLINE, self._fh.write
+        rows = 0
         for record in records:
             write(dumps(record, option=opt))
-        self.rows += len(records)
+            rows += 1
+        self.rows += rows
+
+    def write_columns(self, columns: dict[str, np.ndarray]) -> None:
+        """Each record is built, serialised and written in turn (a C-level loop), then dropped:
+        no list of the batch's dicts or lines is ever held."""
+        n = len(next(iter(columns.values()))) if columns else 0
+        dumps = functools.partial(orjson.dumps, option=orjson.OPT_APPEND_NEWLINE)
+        self._fh.writelines(map(dumps, iter_records_from_columns(self.entity, columns)))
+        self.rows += n
 
     def close(self) -> None:
         self._fh.close()
@@ -118,6 +134,24 @@ class _CsvFile(_EntityFile):
         ]
         self._csv.writerows(rows)
         self.rows += len(records)
+
+    def write_columns(self, columns: dict[str, np.ndarray]) -> None:
+        """Cells column by column, rows zipped on the fly: no record dicts, no per-cell calls.
+
+        The csv module writes ``None`` as an empty field, ``str`` and ``int`` as themselves
+        and a ``float`` as its ``repr``: exactly what ``write`` writes for those kinds.
+        """
+        cells = []
+        for name, values in column_lists(self.entity, columns).items():
+            kind = self.kinds[name]
+            if kind == "bool":
+                values = _BOOL_CELLS[np.asarray(columns[name], dtype=bool).astype(np.intp)].tolist()
+            elif kind in ("strlist", "json"):
+                values = [csv_cell(v, kind) for v in values]
+            cells.append(values)
+        n = len(cells[0]) if cells else 0
+        self._csv.writerows(zip(*cells, strict=True))
+        self.rows += n
 
     def close(self) -> None:
         self._fh.close()
