@@ -133,9 +133,9 @@ def construct_models(
     With ``consume`` each array is removed from ``columns`` as soon as it is a list, so the
     arrays and their Python copies never coexist (the caller hands over a dict it built).
     """
-    names = tuple(columns)
-    if set(names) != set(model.model_fields):
-        raise ValueError(f"columns {sorted(names)} do not match {model.__name__} fields")
+    if set(columns) != set(model.model_fields):
+        raise ValueError(f"columns {sorted(columns)} do not match {model.__name__} fields")
+    names = tuple(model.model_fields)  # field order: the order of the class's shared keys
     take = columns.pop if consume else columns.__getitem__
     lists = [take(name).tolist() for name in names]
     with gc_paused():
@@ -151,11 +151,14 @@ def _constructor(model: type[BaseModel], names: tuple[str, ...]) -> Any:
     if not all(name.isidentifier() for name in names):
         raise ValueError(f"field names must be identifiers: {names!r}")
     params = ", ".join(f"v{i}" for i in range(len(names)))
-    fields = ", ".join(f"{name!r}: v{i}" for i, name in enumerate(names))
+    # Stored one by one in field order into the instance's own (compact, shared-key) dict,
+    # not assigned as a new dict: see banking.models._share_field_keys.
+    stores = "".join(f"    d[{name!r}] = v{i}\n" for i, name in enumerate(names))
     source = (
         f"def make({params}):\n"
         "    m = new(model)\n"
-        f"    setattr_(m, '__dict__', {{{fields}}})\n"
+        "    d = m.__dict__\n"
+        f"{stores}"
         "    setattr_(m, '__pydantic_fields_set__', fields_set)\n"
         "    setattr_(m, '__pydantic_extra__', None)\n"
         "    setattr_(m, '__pydantic_private__', None)\n"

@@ -1,4 +1,6 @@
 import gc
+import pickle
+import sys
 
 import pytest
 from pydantic import ValidationError
@@ -98,3 +100,28 @@ def test_consume_hands_the_arrays_over():
     models = construct_models(Transaction, cols, consume=True)
     assert cols == {}
     assert models == construct_models(Transaction, kept)
+
+
+@pytest.mark.skipif(
+    sys.implementation.name != "cpython" or sys.version_info[:2] != (3, 11),
+    reason="compact shared-key instance dicts are a CPython 3.11 layout detail",
+)
+@pytest.mark.parametrize(
+    "make",
+    [lambda: PersonGenerator(3), lambda: TransactionGenerator(3)],
+    ids=["persons", "transactions"],
+)
+def test_generated_models_use_compact_dicts(make):
+    models = make().generate_batch(50)
+    for m in models:
+        assert sys.getsizeof(m.__dict__) < sys.getsizeof(dict(m.__dict__))
+        assert list(m.__dict__) == list(type(m).model_fields)
+
+
+def test_compact_dicts_behave_like_plain_ones():
+    person = PersonGenerator(4).generate()
+    plain = Person.model_validate(person.model_dump())
+    assert person == plain and hash(person) == hash(plain)
+    assert person.model_dump_json() == plain.model_dump_json()
+    assert pickle.loads(pickle.dumps(person)) == person
+    assert person.model_copy(update={"city": "X"}).city == "X" and person.city != "X"
