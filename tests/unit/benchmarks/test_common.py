@@ -77,3 +77,24 @@ def test_alloc_peak_measures_the_operation() -> None:
 
 def test_unique_names_differ() -> None:
     assert common.unique_name("t") != common.unique_name("t")
+
+
+def test_cli_peak_rss_is_the_commands_own_not_the_suites() -> None:
+    from benchmarks import cli
+
+    ballast = bytearray(200 * 2**20)  # this process: > 200 MiB resident
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    small = cli._peak_rss([sys.executable, "-S", "-c", "pass"])
+    big = cli._peak_rss(
+        [
+            sys.executable,
+            "-S",
+            "-c",
+            "b = bytearray(120 * 2**20); b[::4096] = b'x' * len(b[::4096])",
+        ]
+    )
+    assert small < 60 * 2**20  # the ballast does not leak into the child's figure
+    assert big > 120 * 2**20 > small
+    with pytest.raises(RuntimeError, match="exited 3"):
+        cli._peak_rss([sys.executable, "-S", "-c", "import sys; sys.exit(3)"])
+    del ballast
