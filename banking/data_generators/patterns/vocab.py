@@ -44,7 +44,9 @@ def pick(rng: np.random.Generator, values: tuple[str, ...] | list[str]) -> str:
 
 
 def digits(rng: np.random.Generator, n: int) -> str:
-    return "".join(str(d) for d in rng.integers(0, 10, size=n))
+    # ASCII codes in one buffer: the same string as joining str() of each numpy digit, ~10x
+    # faster (that per-digit loop was a seventh of the typologies' time).
+    return (rng.integers(0, 10, size=n) + ord("0")).astype(np.uint8).tobytes().decode("ascii")
 
 
 def iban(rng: np.random.Generator) -> tuple[str, str]:
