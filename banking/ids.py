@@ -63,17 +63,41 @@ class IdSequence:
         self._base = NAMESPACES[namespace] << _COUNTER_BITS
         self._next = 0
 
-    def take(self, n: int) -> np.ndarray:
-        """The next ``n`` ids as a numpy array of ``str``."""
+    def _mixed(self, n: int) -> np.ndarray:
+        """The next ``n`` counters, mixed (advances the sequence)."""
         if n < 0:
             raise ValueError(f"cannot take a negative number of ids: {n}")
         if self._next + n > _COUNTER_LIMIT:
             raise OverflowError(f"id namespace exhausted for {self.kind}")
         counters = np.arange(self._base + self._next, self._base + self._next + n, dtype=np.uint64)
         self._next += n
-        mixed = _mix(counters, self._key)
-        hex_digits = np.frombuffer(mixed.astype(">u8").tobytes().hex().upper().encode(), "S16")
+        return _mix(counters, self._key)
+
+    @staticmethod
+    def _hex(mixed: np.ndarray) -> np.ndarray:
+        """16 upper-case hex digits per value, as an ``(n, 16)`` array of ASCII codes."""
+        text = mixed.astype(">u8").tobytes().hex().upper().encode("ascii")
+        return np.frombuffer(text, np.uint8).reshape(mixed.size, 16)
+
+    def take(self, n: int) -> np.ndarray:
+        """The next ``n`` ids as a numpy array of ``str``."""
+        hex_digits = self._hex(self._mixed(n)).copy().view("S16").ravel()
         return np.char.add(self._prefix, hex_digits).astype(str)
+
+    def take_objects(self, n: int) -> np.ndarray:
+        """The next ``n`` ids as an object array of Python ``str`` (what the generators' columns
+        hold): the ids are laid out as lines in one ASCII buffer, decoded once and split, about
+        twice as fast as converting ``take``'s fixed-width array element by element."""
+        hex_digits = self._hex(self._mixed(n))
+        width = len(self._prefix)
+        lines = np.empty((n, width + 17), dtype=np.uint8)
+        lines[:, :width] = np.frombuffer(self._prefix, np.uint8)
+        lines[:, width:-1] = hex_digits
+        lines[:, -1] = ord("\n")
+        out = np.empty(n, dtype=object)
+        if n:
+            out[:] = lines.tobytes().decode("ascii").split("\n")[:-1]
+        return out
 
     def next(self) -> str:
         """The next single id."""

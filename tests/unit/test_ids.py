@@ -33,3 +33,19 @@ def test_unknown_kind_or_namespace_is_rejected():
         IdSequence(1, "planet")
     with pytest.raises(ValueError):
         IdSequence(1, "person", "nowhere")
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 1000])
+def test_take_objects_gives_the_same_ids_as_take(n):
+    objects = IdSequence(3, "transaction", "cycle").take_objects(n)
+    assert objects.dtype == object and len(objects) == n
+    assert all(type(i) is str for i in objects)
+    assert objects.tolist() == IdSequence(3, "transaction", "cycle").take(n).tolist()
+
+
+def test_take_and_take_objects_share_one_sequence():
+    mixed = IdSequence(9, "person")
+    parts = [*mixed.take(2), *mixed.take_objects(3), mixed.next(), *mixed.take_objects(4)]
+    assert parts == IdSequence(9, "person").take(10).tolist()
+    with pytest.raises(ValueError):
+        mixed.take_objects(-1)

@@ -124,7 +124,7 @@ class AccountGenerator(ColumnGenerator[Account]):
             mask = bank_country == country
             iban[mask] = random_ibans(rng, country, int(mask.sum()))
         return {
-            "account_id": self._ids.take(n).astype(object),
+            "account_id": self._ids.take_objects(n),
             "iban": iban,
             "owner_id": owner_id,
             "owner_type": owner_type,

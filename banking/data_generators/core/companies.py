@@ -101,7 +101,7 @@ class CompanyGenerator(ColumnGenerator[Company]):
             [f"{p}-{p3[s // 10_000]}{p4[s % 10_000]}" for p, s in zip(prefix, serial, strict=True)]
         )
         return {
-            "company_id": self._ids.take(n).astype(object),
+            "company_id": self._ids.take_objects(n),
             "name": object_array(names),
             "registration_number": registration,
             "country": country,

@@ -90,7 +90,7 @@ class PersonGenerator(ColumnGenerator[Person]):
         risk = rng.beta(2.0, 12.0, n) + 0.35 * is_pep + 0.6 * is_sanctioned
         risk_score = np.round(np.clip(risk, 0.0, 1.0), 3)
         return {
-            "person_id": self._ids.take(n).astype(object),
+            "person_id": self._ids.take_objects(n),
             "first_name": first,
             "last_name": last,
             "date_of_birth": dob,

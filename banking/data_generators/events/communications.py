@@ -66,7 +66,7 @@ class CommunicationGenerator(ColumnGenerator[Communication]):
             channel == "phone", np.ceil(rng.lognormal(np.log(120.0), 1.0, n)), 0
         ).astype(np.int64)
         return {
-            "comm_id": self._ids.take(n).astype(object),
+            "comm_id": self._ids.take_objects(n),
             "from_person": self.person_ids[sender],
             "to_person": self.person_ids[receiver],
             "channel": channel,

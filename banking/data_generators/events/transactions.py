@@ -131,7 +131,7 @@ class TransactionGenerator(ColumnGenerator[Transaction]):
         channel[cross] = "wire"
         pattern_id = np.empty(n, dtype=object)
         return {
-            "txn_id": self._ids.take(n).astype(object),
+            "txn_id": self._ids.take_objects(n),
             "from_account": self.account_ids[sender],
             "to_account": self.account_ids[receiver],
             "amount": amount,

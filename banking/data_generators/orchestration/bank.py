@@ -168,10 +168,8 @@ class _BankBuilder:
     # -- step 1 and 2: ids, dry run of accounts, typologies --------------------------------
     def prepare(self) -> None:
         seed, counts = self.seed, self.counts
-        self.person_ids = IdSequence(seed, "person", "core").take(counts["persons"]).astype(object)
-        self.company_ids = (
-            IdSequence(seed, "company", "core").take(counts["companies"]).astype(object)
-        )
+        self.person_ids = IdSequence(seed, "person", "core").take_objects(counts["persons"])
+        self.company_ids = IdSequence(seed, "company", "core").take_objects(counts["companies"])
         self.owner_ids = np.concatenate([self.person_ids, self.company_ids])
         account_ids, account_owners, account_currencies = [], [], []
         if counts["accounts"]:

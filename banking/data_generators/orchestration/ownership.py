@@ -74,7 +74,7 @@ class OwnershipGenerator:
             owner[by_company] = chosen
         owner_type = np.where(by_company, "company", "person").astype(object)
         return {
-            "link_id": self._ids.take(total).astype(object),
+            "link_id": self._ids.take_objects(total),
             "owner_id": owner,
             "owner_type": owner_type,
             "company_id": company,

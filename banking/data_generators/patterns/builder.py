@@ -52,7 +52,7 @@ class _IdPool:
 
     def next(self) -> str:
         if self._at == len(self._buffer):
-            self._buffer = self._sequence.take(self._block).tolist()
+            self._buffer = self._sequence.take_objects(self._block).tolist()
             self._at = 0
         self._at += 1
         return self._buffer[self._at - 1]
