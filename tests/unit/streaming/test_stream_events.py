@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 from datetime import datetime
@@ -156,3 +157,35 @@ def test_factory_arguments_are_validated():
     assert event.timestamp == datetime(2024, 1, 2, 3, 4, 5)
     with pytest.raises(InvalidEvent, match="version"):
         create_person_event(person_id="PER-1", version=True)
+
+
+@pytest.mark.parametrize("fast_path", [True, False], ids=["msgspec", "orjson-only"])
+def test_from_bytes_same_events_with_and_without_the_typed_decoder(monkeypatch, fast_path):
+    from banking.streaming import events as events_module
+
+    if not fast_path:  # as on an install without msgspec
+        monkeypatch.setattr(events_module, "_decode_wire", None)
+    for entity, make in sorted(records.BY_ENTITY.items()):
+        event = event_from_record(entity, make(4))
+        data = event.to_bytes()
+        decoded = EntityEvent.from_bytes(data)
+        assert decoded == event and decoded.to_bytes() == data
+        assert decoded.model_fields_set == set(EntityEvent.model_fields)
+    fields = orjson.loads(data)
+    fields["version"] = 0
+    with pytest.raises(InvalidEvent, match="version"):
+        EntityEvent.from_bytes(orjson.dumps(fields))
+    fields["version"], fields["extra"] = 1, "x"
+    with pytest.raises(InvalidEvent, match="extra"):
+        EntityEvent.from_bytes(orjson.dumps(fields))
+
+
+def test_shared_fields_set_is_read_only_and_copies_are_ordinary_sets():
+    event = EntityEvent.from_bytes(event_from_record("persons", records.person(2)).to_bytes())
+    with pytest.raises(TypeError, match="read-only"):
+        event.model_fields_set.add("x")
+    copied = event.model_copy(update={"version": 2})
+    assert copied.version == 2 and type(copied.model_fields_set) is set
+    assert event.version == 1 and "x" not in event.model_fields_set
+    assert pickle.loads(pickle.dumps(event)) == event
+    assert event.model_dump(exclude_unset=True) == event.model_dump()
