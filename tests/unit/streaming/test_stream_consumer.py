@@ -61,11 +61,15 @@ class FakeDlq:
 class FakeKafkaConsumer:
     """Hands out prepared polls; records commits (the real broker is in integration tests)."""
 
-    def __init__(self, log, polls):
+    def __init__(self, log, polls, highwater=None, end=0):
         self.log, self.polls = log, list(polls)
+        self.end = end  # the broker's end offset
         self.committed = []
+        self.polled = 0
+        self._highwater = highwater  # what the last fetch reported (None: no fetch yet)
 
     def poll(self, timeout_ms, max_records):
+        self.polled += 1
         if not self.polls:
             return {}
         return {TP("t.x", 0): self.polls.pop(0)}
@@ -78,7 +82,10 @@ class FakeKafkaConsumer:
         return {TP("t.x", 0)}
 
     def end_offsets(self, tps):
-        return {tp: 0 for tp in tps}
+        return {tp: self.end for tp in tps}
+
+    def highwater(self, tp):
+        return self._highwater
 
     def position(self, tp):
         return 0 if not self.polls else -1
@@ -87,12 +94,12 @@ class FakeKafkaConsumer:
         pass
 
 
-def make(log, polls, sink=None, **kwargs):
+def make(log, polls, sink=None, highwater=None, end=0, **kwargs):
     return GraphSinkConsumer(
         sink or FakeSink(log),
         "127.0.0.1:1",
         topic_prefix="t.",
-        consumer=FakeKafkaConsumer(log, polls),
+        consumer=FakeKafkaConsumer(log, polls, highwater, end),
         dlq_producer=FakeDlq(log),
         sleep=lambda s: log.calls.append(("sleep", s)),
         **kwargs,
@@ -225,3 +232,30 @@ def test_each_batch_commits_its_own_offsets_after_its_own_write():
     assert [c[0] for c in log.calls] == ["apply", "commit", "apply", "commit"]
     assert consumer._consumer.committed == [{("t.transactions", 0): 3}, {("t.transactions", 0): 4}]
     assert stats.consumed == 4 and stats.batches == 2
+
+
+def test_run_ends_at_the_high_watermark_of_the_last_fetch_without_another_poll():
+    log = Log()
+    polls = [[txn_message(i, offset=i) for i in range(3)], [txn_message(9, offset=3)]]
+    # The fake reports position -1 while polls remain: watermark and end offset -1 = drained.
+    consumer = make(log, polls, highwater=-1, end=-1)
+    stats = consumer.run()
+    # The first batch reached the high watermark and the broker confirms the end: it is
+    # written and committed, and the loop does not sit out another poll timeout.
+    assert stats.consumed == 3 and stats.batches == 1 and consumer._consumer.polled == 1
+    assert [c[0] for c in log.calls] == ["apply", "commit"]
+    assert consumer._consumer.committed == [{("t.transactions", 0): 3}]
+    follow = make(Log(), [[txn_message(1)], [txn_message(2, 1)]], highwater=-1, end=-1)
+    follow.run(follow=True, max_events=2)
+    assert follow.stats.consumed == 2  # --follow never stops at the watermark
+
+
+def test_a_stale_high_watermark_does_not_end_the_run_early():
+    # Events produced while the consumer was idle: the last fetch's watermark says "drained",
+    # the broker's end offsets say otherwise, and the run goes on to consume them.
+    log = Log()
+    polls = [[txn_message(i, offset=i) for i in range(3)], [txn_message(9, offset=3)]]
+    consumer = make(log, polls, highwater=-1, end=0)
+    stats = consumer.run()
+    assert stats.consumed == 4 and stats.batches == 2
+    assert consumer._consumer.committed[-1] == {("t.transactions", 0): 4}
