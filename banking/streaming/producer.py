@@ -196,12 +196,14 @@ class EntityProducer:
 
     def send_batch(self, events: Iterable[EntityEvent]) -> int:
         """Queue many events without waiting for any; returns how many were queued."""
-        by_topic: dict[str, tuple[list[bytes], list[bytes]]] = {}
-        for event in events:
-            topic = self.topic_for(event.entity_type)
-            keys, values = by_topic.get(topic) or by_topic.setdefault(topic, ([], []))
+        by_type: dict[str, tuple[list[bytes], list[bytes]]] = {}
+        for event in events:  # one dict lookup per event; topic names once per entity type
+            keys, values = by_type.get(event.entity_type) or by_type.setdefault(
+                event.entity_type, ([], [])
+            )
             keys.append(event.entity_id.encode())
             values.append(event.to_bytes())
+        by_topic = {self.topic_for(t): kv for t, kv in by_type.items()}
         return sum(self._send_encoded(t, k, v) for t, (k, v) in by_topic.items())
 
     def send_records(self, entity: str, records: Iterable[Mapping[str, Any]]) -> int:
