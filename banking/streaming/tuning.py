@@ -186,15 +186,27 @@ def serialisation(events: int = 20_000, repeat: int = 5) -> dict[str, float]:
     return out
 
 
+class DiscardSink:
+    """A GraphSink that counts and drops: measures the consumer without the graph."""
+
+    def apply(self, upserts: Any, deletes: Any) -> int:
+        return sum(map(len, upserts.values())) + sum(map(len, deletes.values()))
+
+    def close(self) -> None:
+        pass
+
+
 def consume_to_graph(
     bootstrap: str,
     gremlin_url: str | None,
     events: int,
     batch_size: int = 5000,
     request_batch_size: int | None = None,
+    discard: bool = False,
 ) -> dict[str, float]:
     """Produce ``events`` transactions (plus their accounts' owners as bare vertices) to fresh
-    topics, then time a GraphSinkConsumer writing them into the graph."""
+    topics, then time a GraphSinkConsumer writing them into the graph (or, with ``discard``,
+    into a sink that drops them: the Kafka, decoding and validation side alone)."""
     from banking.streaming.consumer import GraphSinkConsumer
     from banking.streaming.sink import RepositorySink
 
@@ -202,8 +214,9 @@ def consume_to_graph(
     records = sample_transactions(events)
     with EntityProducer(bootstrap, topic_prefix=prefix) as producer:
         producer.send_records("transactions", records)
-    sink = RepositorySink.connect(gremlin_url)
-    sink.request_batch_size = request_batch_size
+    sink: Any = DiscardSink() if discard else RepositorySink.connect(gremlin_url)
+    if not discard:
+        sink.request_batch_size = request_batch_size
     try:
         with GraphSinkConsumer(
             sink, bootstrap, topic_prefix=prefix, group_id=prefix + "sink", batch_size=batch_size
@@ -244,12 +257,25 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="only measure consuming N events into the graph (GREMLIN_URL)",
     )
+    parser.add_argument(
+        "--discard-sink",
+        action="store_true",
+        help="with --consume: drop the events instead of writing them (Kafka side alone)",
+    )
+    parser.add_argument("--consume-batch", type=int, default=5000, metavar="N")
     parser.add_argument("--gremlin-url", default=None)
     args = parser.parse_args(argv)
     if args.consume:
-        result = consume_to_graph(bootstrap_servers(args.bootstrap), args.gremlin_url, args.consume)
+        result = consume_to_graph(
+            bootstrap_servers(args.bootstrap),
+            args.gremlin_url,
+            args.consume,
+            batch_size=args.consume_batch,
+            discard=args.discard_sink,
+        )
+        where = "a discarding sink" if args.discard_sink else "the graph"
         print(
-            f"consumed {result['events']:,} events into the graph: "
+            f"consumed {result['events']:,} events into {where}: "
             f"{result['events_per_s']:,.0f} events/s, "
             f"{result['client_cpu_us_per_event']:.0f} µs client CPU per event"
         )
