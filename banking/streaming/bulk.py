@@ -19,6 +19,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+# New batches between wake-ups of the sender within one long ``append`` (8 MiB at 256 KiB).
+WAKE_EVERY = 32
+
 
 def _zigzag_varint(value: int) -> bytes:
     value = (value << 1) ^ (value >> 63)
@@ -68,6 +71,7 @@ class BulkAppender:
         self._sender = producer._sender
         self._config = self._accumulator.config
         self._on_done = on_done
+        self._new_batches = 0
         self._batch_cls = ProducerBatch
         self._builder_cls = MemoryRecordsBuilder
         self._tp_cls = TopicPartition
@@ -106,11 +110,23 @@ class BulkAppender:
         for index, partition in enumerate(partitions):
             by_partition.setdefault(partition, []).append(index)
         timestamp = int(time.time() * 1000)
-        for partition, indexes in by_partition.items():
-            tp = self._tp_cls(topic, partition)
-            self._append_partition(
-                tp, [keys[i] for i in indexes], [values[i] for i in indexes], timestamp, max_block_s
-            )
+        try:
+            for partition, indexes in by_partition.items():
+                tp = self._tp_cls(topic, partition)
+                self._append_partition(
+                    tp,
+                    [keys[i] for i in indexes],
+                    [values[i] for i in indexes],
+                    timestamp,
+                    max_block_s,
+                )
+        finally:
+            # One wake-up per run (and one per WAKE_EVERY new batches in a long run), not one
+            # per filled batch: each wake-up hands the GIL to the sender's I/O thread, which
+            # keeps it for up to a switch interval (5 ms) while this thread waits; one per
+            # batch cost more than encoding the records. ``_wait_for_room`` still wakes the
+            # sender whenever the queue is long.
+            self._sender.wakeup()
 
     def _append_partition(
         self,
@@ -139,18 +155,17 @@ class BulkAppender:
                         position = self._fill(batch, keys, values, position, timestamp, batch_size)
                         self._track(batch)[0] += position - start
                     if position == start:
+                        self._new_batches += 1
+                        if self._new_batches % WAKE_EVERY == 0:
+                            self._sender.wakeup()  # a long run: let the sender start on it
                         batch = self._new_batch(tp)
                         counter = self._track(batch)
                         queue.append(batch)
                         accumulator._incomplete.add(batch)
                         position = self._fill(batch, keys, values, position, timestamp, batch_size)
                         counter[0] += position - start
-                    full = len(queue) > 1 or position < len(keys)
             finally:
                 accumulator._appends_in_progress.decrement()
-            if full:
-                self._sender.wakeup()
-        self._sender.wakeup()
 
     def _new_batch(self, tp: Any) -> Any:
         records = self._builder_cls(
