@@ -30,7 +30,6 @@ from typing import Any
 from gremlin_python.process.graph_traversal import GraphTraversal, __
 from gremlin_python.process.graph_traversal import GraphTraversalSource as Source
 from gremlin_python.process.traversal import Direction, Merge, T
-from gremlin_python.statics import long
 
 VERTEX_KEY = "entity_id"
 EDGE_KEY = "edge_id"
@@ -39,8 +38,6 @@ EDGE_ROW_KEYS = frozenset({"from_id", "to_id", "from_label", "to_label"})
 
 # Keys of an injected row: search map, onCreate map, onMatch map.
 KEY, CREATE, PROPS = "k", "c", "p"
-
-INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 _PREFIX_LABEL = {"PER-": "person", "COM-": "company", "ACC-": "account"}
 
@@ -54,13 +51,6 @@ def chunks(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         raise ValueError("batch size must be >= 1")
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
-
-
-def typed(value: Any) -> Any:
-    """Python ints beyond 32 bits must travel as Gremlin longs (epoch millis, large counts)."""
-    if type(value) is int and not INT32_MIN <= value <= INT32_MAX:
-        return long(value)
-    return value
 
 
 def endpoint_label(row: Mapping[str, Any], side: str) -> str:
