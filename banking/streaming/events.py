@@ -82,13 +82,8 @@ class EntityEvent(BaseModel):
                 wire = _decode_wire(data)
             except _WireError:
                 pass  # pydantic below gives the verdict and the reason
-            else:  # _build, inlined: this is the consumer's per-message path
-                event = _new_event(EntityEvent)
-                _set(event, "__dict__", _wire_fields(wire))
-                _set_fields_set(event, _ALL_FIELDS_SET)
-                _set_extra(event, None)
-                _set_private(event, None)
-                return event
+            else:
+                return _build(_wire_fields(wire))
         try:
             fields = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
