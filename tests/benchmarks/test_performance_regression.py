@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,6 +37,9 @@ from banking.dataset import DatasetReader
 from banking.ids import IdSequence
 from banking.seeding import stream_rng
 from banking.streaming import EntityEvent, event_from_record
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the asv suite's helpers
+from benchmarks.common import delete_topics
 
 pytestmark = pytest.mark.perf
 
@@ -307,22 +312,6 @@ def end_offsets_total(bootstrap: str, topic: str) -> int:
         return sum(ends.values())
     finally:
         consumer.close(autocommit=False)
-
-
-def delete_topics(bootstrap: str, topics: list[str]) -> None:
-    """Best effort: a leftover topic must not fail the suite."""
-    from kafka.admin import KafkaAdminClient
-
-    try:
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="perf-cleanup")
-    except Exception:
-        return
-    try:
-        admin.delete_topics(topics, timeout_ms=10_000)
-    except Exception:
-        pass
-    finally:
-        admin.close()
 
 
 @cpu_time("streaming")
