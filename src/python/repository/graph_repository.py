@@ -141,9 +141,9 @@ class GraphRepository:
         a missing endpoint becomes a bare vertex. An existing edge keeps its endpoints."""
         items = upserts.edge_items(label, rows)
         written = 0
-        for start in range(0, len(items), batch_size):
+        row_chunks = upserts.chunks(rows, batch_size)
+        for chunk, chunk_rows in zip(upserts.chunks(items, batch_size), row_chunks, strict=True):
             self.cache.clear()
-            chunk = items[start : start + batch_size]
             try:
                 with quiet_server_errors():
                     written += int(self._one(upserts.upsert_edges(self._g, chunk)) or 0)
@@ -152,7 +152,7 @@ class GraphRepository:
                 # endpoints by id and cannot create them): create the missing ones bare and
                 # replay the chunk, which is safe because upserts are idempotent. Any other
                 # error fails again and propagates.
-                endpoints = upserts.endpoint_items(rows[start : start + batch_size])
+                endpoints = upserts.endpoint_items(chunk_rows)
                 self._run(upserts.create_vertices(self._g, endpoints))
                 written += int(self._one(upserts.upsert_edges(self._g, chunk)) or 0)
         return written
@@ -231,7 +231,7 @@ class GraphRepository:
     # ------------------------------------------------------------------ point reads
 
     def get_vertex(self, entity_id: str, label: str | None = None) -> dict[str, Any] | None:
-        """A vertex as ``{"label", "entity_id", props}`` or None; O(1) through the index."""
+        """A vertex as ``{"label", "entity_id", props}`` or None; O(1): an id lookup."""
         return self._point_read(
             ("v", entity_id, label),
             lambda: queries.get_vertex(self._g, entity_id, label),
