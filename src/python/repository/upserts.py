@@ -2,19 +2,24 @@
 
 Natural keys are element ids: a vertex's ``T.id`` is its ``entity_id``, an edge's is its
 ``edge_id`` (both also stay properties, which queries and users read). A batch travels as
-injected data (``inject(rows).unfold()``), one row of three small maps per element:
+injected data (``inject(rows).unfold()``), one row of two small maps per element:
 
 - ``k``, the ``mergeV``/``mergeE`` search map ``{T.id: key}``: Gremlin turns it into ``V(id)`` /
   ``E(id)``, a hash lookup in TinkerGraph with no property index and no filter step;
 - ``c``, the ``onCreate`` map: label, properties and, for an edge, its endpoints as raw ids
-  (``Direction.OUT: from_id``), which ``mergeE`` resolves with a direct id lookup;
-- ``p``, the ``onMatch`` map: the properties again, so an update rewrites them and a replay
-  rewrites the same values and changes nothing.
+  (``Direction.OUT: from_id``), which ``mergeE`` resolves with a direct id lookup.
 
-Each ``mergeV``/``mergeE`` compiles a small search traversal per element on the server (the
-server's main cost); searching by id alone keeps it to one step, and resolving endpoints by raw
-id avoids two more per edge. The price is that an edge whose endpoint is missing fails; the
-repository then creates the missing endpoints as bare vertices (label + ``entity_id``, see
+An element that exists already is updated from the same ``c`` map less its label and
+endpoints (:func:`match_properties`, computed on the server, for matches only), so an update
+rewrites the properties and a replay rewrites the same values and changes nothing. Each value
+travels once: Gremlin Server copies every injected map, entry by entry, while it translates
+the request (the largest part of its cost for a batch), so a second copy of the properties for
+``onMatch`` cost a first load about as much as the merges it served.
+
+Each ``mergeV``/``mergeE`` compiles a small search traversal per element on the server;
+searching by id alone keeps it to one step, and resolving endpoints by raw id avoids two more
+per edge. The price is that an edge whose endpoint is missing fails; the repository then
+creates the missing endpoints as bare vertices (label + ``entity_id``, see
 :func:`endpoint_items`) and replays the batch, which keeps out-of-order streams safe.
 
 Properties travel as maps rather than one ``property()`` step per key, so rows with different
@@ -29,15 +34,17 @@ from typing import Any
 
 from gremlin_python.process.graph_traversal import GraphTraversal, __
 from gremlin_python.process.graph_traversal import GraphTraversalSource as Source
-from gremlin_python.process.traversal import Direction, Merge, T
+from gremlin_python.process.traversal import Column, Direction, Merge, P, T
 
 VERTEX_KEY = "entity_id"
 EDGE_KEY = "edge_id"
 # Keys of an edge row that describe the edge rather than being stored as its properties.
 EDGE_ROW_KEYS = frozenset({"from_id", "to_id", "from_label", "to_label"})
 
-# Keys of an injected row: search map, onCreate map, onMatch map.
-KEY, CREATE, PROPS = "k", "c", "p"
+# Keys of an injected row: search map, onCreate map.
+KEY, CREATE = "k", "c"
+# Keys of an onCreate map that are not properties (onMatch may not set them).
+_NOT_PROPERTIES = [T.label, Direction.OUT, Direction.IN]
 
 _PREFIX_LABEL = {"PER-": "person", "COM-": "company", "ACC-": "account"}
 
@@ -71,10 +78,11 @@ def vertex_items(label: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str
         entity_id = row.get(VERTEX_KEY)
         if entity_id is None:
             raise RowError(f"{label} row without {VERTEX_KEY!r}: {dict(row)!r:.200}")
-        props = {key: value for key, value in row.items() if value is not None}
         create = {T.label: label}
-        create.update(props)
-        items.append({KEY: {T.id: entity_id}, CREATE: create, PROPS: props})
+        for key, value in row.items():
+            if value is not None:
+                create[key] = value
+        items.append({KEY: {T.id: entity_id}, CREATE: create})
     return items
 
 
@@ -86,14 +94,11 @@ def edge_items(label: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, 
             edge_id, from_id, to_id = row[EDGE_KEY], row["from_id"], row["to_id"]
         except KeyError as exc:
             raise RowError(f"{label} row without {exc.args[0]!r}: {dict(row)!r:.200}") from None
-        props = {
-            key: value
-            for key, value in row.items()
-            if value is not None and key not in EDGE_ROW_KEYS
-        }
         create = {T.label: label, Direction.OUT: from_id, Direction.IN: to_id}
-        create.update(props)
-        items.append({KEY: {T.id: edge_id}, CREATE: create, PROPS: props})
+        for key, value in row.items():
+            if value is not None and key not in EDGE_ROW_KEYS:
+                create[key] = value
+        items.append({KEY: {T.id: edge_id}, CREATE: create})
     return items
 
 
@@ -122,13 +127,28 @@ def inject_rows(g: Source, items: list[dict[str, Any]]) -> GraphTraversal:
     return t
 
 
+def match_properties() -> GraphTraversal:
+    """The ``onMatch`` map of a row: its ``onCreate`` map less label and endpoints.
+
+    Each key is unique, so every group holds one value and ``max`` (a reducing step, which
+    ``group`` needs to give a value rather than a list) returns it unchanged."""
+    return (
+        __.select(CREATE)
+        .unfold()
+        .filter_(__.select(Column.keys).is_(P.without(_NOT_PROPERTIES)))
+        .group()
+        .by(__.select(Column.keys))
+        .by(__.select(Column.values).max_())
+    )
+
+
 def upsert_vertices(g: Source, items: list[dict[str, Any]]) -> GraphTraversal:
     return (
         inject_rows(g, items)
         .unfold()
         .merge_v(__.select(KEY))
         .option(Merge.on_create, __.select(CREATE))
-        .option(Merge.on_match, __.select(PROPS))
+        .option(Merge.on_match, match_properties())
         .count()
     )
 
@@ -150,6 +170,6 @@ def upsert_edges(g: Source, items: list[dict[str, Any]]) -> GraphTraversal:
         .unfold()
         .merge_e(__.select(KEY))
         .option(Merge.on_create, __.select(CREATE))
-        .option(Merge.on_match, __.select(PROPS))
+        .option(Merge.on_match, match_properties())
         .count()
     )

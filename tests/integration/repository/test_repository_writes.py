@@ -49,6 +49,22 @@ def test_vertex_upserts_are_idempotent_and_update_in_place(repo: GraphRepository
     }
 
 
+def test_updates_rewrite_properties_of_every_type_on_vertices_and_edges(repo: GraphRepository):
+    # onMatch takes its map from the create map on the server: every type must come through.
+    first = {"s": "a", "i": 1, "l": 1_704_362_400_000, "f": 0.5, "b": False}
+    second = {"s": "b", "i": 0, "l": 1_704_362_400_001, "f": 1.5, "b": True}
+    repo.upsert_vertices("person", [{"entity_id": "PER-U", **first}])
+    repo.upsert_vertices("person", [{"entity_id": "PER-U", **second}])
+    assert repo.get_vertex("PER-U") == {"label": "person", "entity_id": "PER-U", **second}
+    repo.upsert_vertices("account", [{"entity_id": "ACC-A"}, {"entity_id": "ACC-B"}])
+    edge = {"edge_id": "TXN-U", "from_id": "ACC-A", "to_id": "ACC-B"}
+    repo.upsert_edges("transfer", [{**edge, **first}])
+    # An update names other endpoints: the edge keeps its own and takes the properties.
+    repo.upsert_edges("transfer", [{**edge, **second, "from_id": "ACC-B", "to_id": "ACC-A"}])
+    assert repo.get_edge("TXN-U") == {"label": "transfer", **edge, **second}
+    assert repo.count_edges("transfer") == 1
+
+
 def test_batches_send_one_request_per_batch(repo: GraphRepository):
     rows = [{"entity_id": f"ACC-{i}"} for i in range(1000)]
     before = repo.request_count

@@ -4,7 +4,7 @@ from gremlin_python.process.traversal import Direction, T
 from gremlin_python.structure.graph import Graph
 
 from banking_repository import queries, upserts
-from banking_repository.upserts import CREATE, KEY, PROPS
+from banking_repository.upserts import CREATE, KEY
 
 
 def _g():
@@ -18,13 +18,13 @@ def _steps(t):
 def test_vertex_rows_are_keyed_by_id_with_label_only_in_the_create_map():
     rows = [{"entity_id": "PER-1", "name": "x", "nick": None}, {"entity_id": "PER-2", "age": 3}]
     items = upserts.vertex_items("person", rows)
+    # Each value travels once: onMatch derives its map from the create map on the server.
     assert items[0] == {
         KEY: {T.id: "PER-1"},
         CREATE: {T.label: "person", "entity_id": "PER-1", "name": "x"},
-        PROPS: {"entity_id": "PER-1", "name": "x"},
     }
     # Rows with other property keys share the traversal: no grouping by shape.
-    assert items[1][PROPS] == {"entity_id": "PER-2", "age": 3}
+    assert items[1][CREATE] == {T.label: "person", "entity_id": "PER-2", "age": 3}
 
 
 def test_edge_rows_carry_endpoints_as_raw_ids_on_create_only():
@@ -38,7 +38,7 @@ def test_edge_rows_carry_endpoints_as_raw_ids_on_create_only():
         "edge_id": "TXN-1",
         "amount": 5.0,
     }
-    assert item[PROPS] == {"edge_id": "TXN-1", "amount": 5.0}
+    assert set(item) == {KEY, CREATE}
 
 
 def test_endpoint_rows_are_bare_vertices_once_each_with_explicit_or_prefix_labels():
