@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -100,13 +101,27 @@ def load_batches(
     summary = LoadSummary() if summary is None else summary
     requests_before = repo.request_count
     started = time.perf_counter()
-    for entity, records in batches:
-        batch = to_graph_batch(entity, records)
-        repo.write(batch, batch_size)
+
+    def finish(entity: str, records: Sequence[Any], batch: GraphBatch, write: Future) -> None:
+        write.result()
         summary.add(batch)
         summary.records[entity] = summary.records.get(entity, 0) + len(records)
         if progress is not None:
             progress(len(records))
+
+    # The write of one batch mostly waits on the server, so it runs on a writer thread while
+    # this one reads and maps the next batch. Writes stay strictly one after another, in the
+    # order given (each is submitted once the one before it has finished): a graph such as
+    # TinkerGraph takes one writer at a time, and edges need their vertices first.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-load-writer") as writer:
+        pending: tuple[str, Sequence[Any], GraphBatch, Future] | None = None
+        for entity, records in batches:
+            batch = to_graph_batch(entity, records)
+            if pending is not None:
+                finish(*pending)
+            pending = (entity, records, batch, writer.submit(repo.write, batch, batch_size))
+        if pending is not None:
+            finish(*pending)
     summary.seconds += time.perf_counter() - started
     summary.requests += repo.request_count - requests_before
     return summary

@@ -16,7 +16,9 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from typing import Any
 from urllib.parse import urlparse
 
@@ -75,19 +77,48 @@ class _BoundedTransport(AiohttpTransport):
         self._loop.run_until_complete(handshake())
 
 
-class _Client(Client):
-    """``Client`` minus the eager ``str(message)`` of its debug log, which renders a whole
-    batch of rows as text on every request even with logging off."""
+class _AheadSerializer(GraphBinarySerializersV1):
+    """GraphBinary serialiser that can encode a request before it is sent, so that a batched
+    write encodes its next request while the server runs the current one."""
 
-    def submit_async(self, message, bindings=None, request_options=None):  # type: ignore[override]
-        if not isinstance(message, Bytecode) or self._session_enabled:
-            return super().submit_async(message, bindings, request_options)
+    def __init__(self) -> None:
+        super().__init__(writer=FastGraphBinaryWriter())
+        self._encoded: dict[str, bytes] = {}
+
+    def encode_ahead(self, request: RequestMessage) -> None:
+        request_id = request.args["requestId"]
+        self._encoded[request_id] = super().serialize_message(request_id, request)
+
+    def serialize_message(self, request_id: str, request_message: RequestMessage) -> bytes:
+        encoded = self._encoded.pop(request_id, None)
+        if encoded is not None:
+            return encoded
+        return super().serialize_message(request_id, request_message)
+
+    def forget(self, request: RequestMessage) -> None:
+        self._encoded.pop(request.args["requestId"], None)
+
+    def discard(self) -> None:
+        self._encoded.clear()
+
+
+class _Client(Client):
+    """``Client`` that sends prepared bytecode requests, minus the eager ``str(message)`` of
+    its debug log, which renders a whole batch of rows as text on every request even with
+    logging off."""
+
+    def request(self, bytecode: Bytecode) -> RequestMessage:
+        args = {
+            "gremlin": bytecode,
+            "aliases": {"g": self._traversal_source},
+            # Set here, not at sending, so the request can be encoded ahead under its id.
+            "requestId": str(uuid.uuid4()),
+        }
+        return RequestMessage(processor="traversal", op="bytecode", args=args)
+
+    def send(self, request: RequestMessage) -> Future:
         if self.is_closed():
             raise RuntimeError("Client is closed")
-        args = {"gremlin": message, "aliases": {"g": self._traversal_source}}
-        request = RequestMessage(processor="traversal", op="bytecode", args=args)
-        if request_options:
-            request.args.update(request_options)
         return self._pool.get(True).write(request)
 
 
@@ -118,46 +149,82 @@ class GremlinConnection:
         self._connect_timeout_s = connect_timeout_s
         self._retries = max(0, retries)
         self._backoff_s = backoff_s
-        self._client: Client | None = None
+        self._client: _Client | None = None
         self._lock = threading.RLock()
+        # One serialiser for the connection's life (its writer caches encoded map keys).
+        self._serializer = _AheadSerializer()
+        self._ahead: tuple[Bytecode, RequestMessage] | None = None
 
     def submit(self, bytecode: Bytecode, *, retries: int | None = None) -> list[Any]:
         """Results of one traversal (bulk expanded); retried on transport failures."""
-        attempts = 1 + (self._retries if retries is None else max(0, retries))
-        last: BaseException | None = None
         with self._lock:
-            for attempt in range(attempts):
-                if attempt:
-                    time.sleep(self._backoff_s * 2 ** (attempt - 1))
-                try:
-                    return self._submit_once(bytecode)
-                except GremlinServerError as exc:
-                    raise GraphQueryError(f"Gremlin Server rejected the traversal: {exc}") from exc
-                except (struct.error, TypeError, ValueError) as exc:
-                    raise GraphQueryError(f"cannot serialise the request: {exc}") from exc
-                except TimeoutError as exc:
-                    # The request may still be running on the server: sending it again would
-                    # pile work onto a server that is already too slow. The timeout is the bound.
-                    self._drop_client()
-                    raise GraphUnavailable(
-                        f"Gremlin Server at {self.url} did not answer within {self._timeout_s} s"
-                    ) from exc
-                except TRANSIENT_ERRORS as exc:
-                    last = exc
-                    self._drop_client()
-        reason = f"{type(last).__name__}: {last}" if last else "no answer"
-        raise GraphUnavailable(
-            f"Gremlin Server at {self.url} is unavailable after {attempts} attempt(s) ({reason})"
-        ) from last
+            return self._submit(bytecode, retries)
+
+    def submit_each(self, bytecodes: Iterable[Bytecode]) -> Iterator[list[Any]]:
+        """Results of each traversal in turn, as ``submit`` gives them. Still one request at a
+        time, each sent once the one before it has answered; but while the server runs one,
+        the next is encoded, so the client's encoding no longer adds to the wall time."""
+        pending = iter(bytecodes)
+        current = next(pending, None)
+        while current is not None:
+            with self._lock:
+                following = next(pending, None)
+                results = self._submit(current, None, following)
+            yield results
+            current = following
 
     def close(self) -> None:
         with self._lock:
             self._drop_client()
 
-    def _submit_once(self, bytecode: Bytecode) -> list[Any]:
+    def _submit(
+        self, bytecode: Bytecode, retries: int | None, following: Bytecode | None = None
+    ) -> list[Any]:
+        attempts = 1 + (self._retries if retries is None else max(0, retries))
+        last: BaseException | None = None
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(self._backoff_s * 2 ** (attempt - 1))
+            try:
+                return self._submit_once(bytecode, following)
+            except GremlinServerError as exc:
+                raise GraphQueryError(f"Gremlin Server rejected the traversal: {exc}") from exc
+            except (struct.error, TypeError, ValueError) as exc:
+                raise GraphQueryError(f"cannot serialise the request: {exc}") from exc
+            except TimeoutError as exc:
+                # The request may still be running on the server: sending it again would
+                # pile work onto a server that is already too slow. The timeout is the bound.
+                self._drop_client()
+                raise GraphUnavailable(
+                    f"Gremlin Server at {self.url} did not answer within {self._timeout_s} s"
+                ) from exc
+            except TRANSIENT_ERRORS as exc:
+                last = exc
+                self._drop_client()
+        reason = f"{type(last).__name__}: {last}" if last else "no answer"
+        raise GraphUnavailable(
+            f"Gremlin Server at {self.url} is unavailable after {attempts} attempt(s) ({reason})"
+        ) from last
+
+    def _submit_once(self, bytecode: Bytecode, following: Bytecode | None = None) -> list[Any]:
         client = self._ensure_client()
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] is bytecode:
+            request = ahead[1]
+        else:
+            if ahead is not None:  # encoded for a call that did not come (an error between)
+                self._serializer.forget(ahead[1])
+            request = client.request(bytecode)
         self.request_count += 1
-        result_set = client.submit_async(bytecode).result(timeout=self._timeout_s)
+        sent = client.send(request)
+        if following is not None:
+            # Encoded while the server works on this request; sent by the next call. Should
+            # encoding fail, the next call encodes it again on the plain path, and fails there.
+            with contextlib.suppress(struct.error, TypeError, ValueError):
+                request = client.request(following)
+                self._serializer.encode_ahead(request)
+                self._ahead = (following, request)
+        result_set = sent.result(timeout=self._timeout_s)
         raw = result_set.all().result(timeout=self._timeout_s)
         results: list[Any] = []
         for item in raw:
@@ -167,7 +234,7 @@ class GremlinConnection:
                 results.append(item)
         return results
 
-    def _ensure_client(self) -> Client:
+    def _ensure_client(self) -> _Client:
         if self._client is None:
             # A plain TCP probe first: it fails fast and cleanly on a closed or filtered port.
             try:
@@ -182,7 +249,7 @@ class GremlinConnection:
                 self.url,
                 self._source,
                 pool_size=1,
-                message_serializer=GraphBinarySerializersV1(writer=FastGraphBinaryWriter()),
+                message_serializer=self._serializer,
                 transport_factory=lambda: _BoundedTransport(
                     connect_timeout,
                     read_timeout=timeout,
@@ -195,6 +262,8 @@ class GremlinConnection:
 
     def _drop_client(self) -> None:
         client, self._client = self._client, None
+        self._ahead = None
+        self._serializer.discard()
         if client is not None:
             # A broken client may fail to close; it is discarded either way.
             with contextlib.suppress(Exception):

@@ -38,6 +38,11 @@ class GraphBatchLike(Protocol):
     edges: Mapping[str, Sequence[Mapping[str, Any]]]
 
 
+def _count(results: list[Any]) -> int:
+    """The number a ``count()``-terminated traversal answered."""
+    return int(results[0]) if results else 0
+
+
 def _millis(value: TimeBound) -> int | None:
     if value is None:
         return None
@@ -128,11 +133,12 @@ class GraphRepository:
         rows per request. ``batch_size=1`` is the one-request-per-element path, kept for
         comparison."""
         items = upserts.vertex_items(label, rows)
-        written = 0
-        for chunk in upserts.chunks(items, batch_size):
-            self.cache.clear()
-            written += int(self._one(upserts.upsert_vertices(self._g, list(chunk))) or 0)
-        return written
+        self.cache.clear()
+        requests = (
+            upserts.upsert_vertices(self._g, list(chunk)).bytecode
+            for chunk in upserts.chunks(items, batch_size)
+        )
+        return sum(_count(results) for results in self._conn.submit_each(requests))
 
     def upsert_edges(
         self, label: str, rows: Sequence[Mapping[str, Any]], batch_size: int = DEFAULT_BATCH_SIZE
@@ -140,21 +146,28 @@ class GraphRepository:
         """Create or update edges keyed by ``edge_id`` (their element id, unique across labels);
         a missing endpoint becomes a bare vertex. An existing edge keeps its endpoints."""
         items = upserts.edge_items(label, rows)
-        written = 0
-        row_chunks = upserts.chunks(rows, batch_size)
-        for chunk, chunk_rows in zip(upserts.chunks(items, batch_size), row_chunks, strict=True):
-            self.cache.clear()
+        chunks = list(
+            zip(upserts.chunks(items, batch_size), upserts.chunks(rows, batch_size), strict=True)
+        )
+        self.cache.clear()
+        written = done = 0
+        while done < len(chunks):
+            requests = (upserts.upsert_edges(self._g, c).bytecode for c, _ in chunks[done:])
             try:
                 with quiet_server_errors():
-                    written += int(self._one(upserts.upsert_edges(self._g, chunk)) or 0)
+                    for results in self._conn.submit_each(requests):
+                        written += _count(results)
+                        done += 1
             except GraphQueryError:
                 # Most likely an endpoint that does not exist yet (the fast path resolves
                 # endpoints by id and cannot create them): create the missing ones bare and
                 # replay the chunk, which is safe because upserts are idempotent. Any other
                 # error fails again and propagates.
+                chunk, chunk_rows = chunks[done]
                 endpoints = upserts.endpoint_items(chunk_rows)
                 self._run(upserts.create_vertices(self._g, endpoints))
-                written += int(self._one(upserts.upsert_edges(self._g, chunk)) or 0)
+                written += _count(self._run(upserts.upsert_edges(self._g, chunk)))
+                done += 1
         return written
 
     def upsert_vertex(self, label: str, row: Mapping[str, Any]) -> int:
