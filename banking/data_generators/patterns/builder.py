@@ -1,5 +1,5 @@
 """The machinery every typology shares: ids, random streams, time windows, amounts, and
-validated records that are labelled with their pattern as they are made.
+valid records (edges through ``records``) that are labelled with their pattern as they are made.
 
 A ``Run`` is one ``inject`` call; it owns the id sequences (namespace = the typology), so ids
 continue across the pattern instances of the run. An ``Instance`` builds one pattern from its own
@@ -13,19 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from banking.data_generators.patterns import vocab
+from banking.data_generators.patterns import records, vocab
 from banking.data_generators.patterns.context import InjectedPatterns, PatternContext
 from banking.ids import IdSequence
-from banking.models import (
-    Account,
-    Communication,
-    Company,
-    OwnershipLink,
-    Pattern,
-    Person,
-    Transaction,
-    Typology,
-)
+from banking.models import Account, Company, OwnershipLink, Pattern, Person, Typology
 from banking.seeding import stream_rng
 
 _KINDS = ("pattern", "transaction", "ownership", "communication", "person", "company", "account")
@@ -153,7 +144,7 @@ class Instance:
         channel: str,
         currency: str,
     ) -> str:
-        txn = Transaction(
+        txn = records.transaction(
             txn_id=self.run.ids["transaction"].next(),
             from_account=from_account,
             to_account=to_account,
@@ -172,7 +163,7 @@ class Instance:
     def link(
         self, owner_id: str, company_id: str, pct: float, *, is_nominee: bool = False
     ) -> OwnershipLink:
-        link = OwnershipLink(
+        link = records.link(
             link_id=self.run.ids["ownership"].next(),
             owner_id=owner_id,
             owner_type="person" if owner_id.startswith("PER-") else "company",
@@ -189,7 +180,7 @@ class Instance:
     def communicate(self, from_person: str, to_person: str, timestamp: datetime) -> str:
         channel = vocab.pick(self.rng, ("phone", "sms", "chat", "email"))
         duration = int(self.rng.integers(20, 1800)) if channel == "phone" else 0
-        comm = Communication(
+        comm = records.communication(
             comm_id=self.run.ids["communication"].next(),
             from_person=from_person,
             to_person=to_person,
