@@ -202,22 +202,31 @@ class Instance:
         city: str | None = None,
         risk_score: float = 0.0,
     ) -> Person:
-        rng = self.rng
-        first, last = vocab.pick(rng, vocab.FIRST_NAMES), vocab.pick(rng, vocab.LAST_NAMES)
+        # All the random fields in one draw (a field given by the caller is not drawn).
+        first, last, age_days, address, city, domain, phone, tax_id = vocab.draw(
+            self.rng,
+            vocab.FIRST_NAME,
+            vocab.LAST_NAME,
+            vocab.integer(18 * 366, 75 * 365),
+            vocab.ADDRESS if address is None else address,
+            vocab.CITY if city is None else city,
+            vocab.EMAIL_DOMAIN,
+            vocab.PHONE if phone is None else phone,
+            vocab.PERSON_TAX_ID,
+        )
         person_id = self.run.ids["person"].next()
-        age_days = int(rng.integers(18 * 366, 75 * 365))
         person = Person(
             person_id=person_id,
             first_name=first,
             last_name=last,
             date_of_birth=self.ctx.reference_date - timedelta(days=age_days),
             nationality="US",
-            address=address if address is not None else vocab.address(rng),
-            city=city if city is not None else vocab.pick(rng, vocab.CITIES),
+            address=address,
+            city=city,
             country="US",
-            email=f"{first}.{last}.{person_id[-6:]}@{vocab.pick(rng, vocab.EMAIL_DOMAINS)}".lower(),
-            phone=phone if phone is not None else vocab.phone(rng),
-            tax_id=f"{vocab.digits(rng, 3)}-{vocab.digits(rng, 2)}-{vocab.digits(rng, 4)}",
+            email=f"{first}.{last}.{person_id[-6:]}@{domain}".lower(),
+            phone=phone,
+            tax_id=tax_id,
             risk_score=risk_score,
         )
         self.run.out.persons.append(person)
@@ -225,20 +234,28 @@ class Instance:
         return person
 
     def new_company(self, *, is_shell: bool) -> Company:
-        rng = self.rng
+        age_days, name, registration, country, industry, address, phone, tax_id = vocab.draw(
+            self.rng,
+            vocab.integer(60, 20 * 365),
+            vocab.COMPANY_NAME,
+            vocab.REGISTRATION_NUMBER,
+            vocab.COMPANY_COUNTRY,
+            vocab.INDUSTRY,
+            vocab.ADDRESS,
+            vocab.PHONE,
+            vocab.COMPANY_TAX_ID,
+        )
         company_id = self.run.ids["company"].next()
-        age_days = int(rng.integers(60, 20 * 365))
         company = Company(
             company_id=company_id,
-            name=f"{vocab.pick(rng, vocab.COMPANY_WORDS)} "
-            f"{vocab.pick(rng, vocab.COMPANY_SUFFIXES)}",
-            registration_number=f"REG{vocab.digits(rng, 9)}",
-            country=vocab.pick(rng, ("US", "GB", "CY", "MT", "LU", "PA", "VG")),
-            industry=vocab.pick(rng, vocab.INDUSTRIES),
+            name=name,
+            registration_number=registration,
+            country=country,
+            industry=industry,
             incorporation_date=self.ctx.reference_date - timedelta(days=age_days),
-            address=vocab.address(rng),
-            phone=vocab.phone(rng),
-            tax_id=f"{vocab.digits(rng, 2)}-{vocab.digits(rng, 7)}",
+            address=address,
+            phone=phone,
+            tax_id=tax_id,
             is_shell=is_shell,
         )
         self.run.out.companies.append(company)
@@ -246,16 +263,19 @@ class Instance:
         return company
 
     def new_account(self, owner_id: str, opened: date, *, currency: str) -> Account:
-        number, country = vocab.iban(self.rng)
+        country, length = vocab.IBAN_COUNTRIES[int(self.rng.integers(len(vocab.IBAN_COUNTRIES)))]
+        bban, balance_cents = vocab.draw(
+            self.rng, vocab.digit_string(length), vocab.integer(0, 200_000)
+        )
         account = Account(
             account_id=self.run.ids["account"].next(),
-            iban=number,
+            iban=vocab.iban_of(country, bban),
             owner_id=owner_id,
             owner_type="person" if owner_id.startswith("PER-") else "company",
             account_type="checking" if owner_id.startswith("PER-") else "business",
             currency=currency,
             opened_date=opened,
-            balance=float(int(self.rng.integers(0, 200_000))) / 100,
+            balance=float(balance_cents) / 100,
             bank_country=country,
         )
         self.run.out.accounts.append(account)
