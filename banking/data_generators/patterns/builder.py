@@ -19,7 +19,6 @@ from banking.ids import IdSequence
 from banking.models import Account, Company, OwnershipLink, Pattern, Person, Typology
 from banking.seeding import stream_rng
 
-_KINDS = ("pattern", "transaction", "ownership", "communication", "person", "company", "account")
 DAY = 86_400
 
 
@@ -56,9 +55,7 @@ class Run:
         self.typology = typology
         self.ctx = ctx
         self.seed = seed
-        self.ids = {
-            kind: _IdPool(IdSequence(seed, kind, namespace=typology.value)) for kind in _KINDS
-        }
+        self._ids: dict[str, _IdPool] = {}
         self.out = InjectedPatterns()
         self.window_start = datetime.combine(
             ctx.reference_date - timedelta(days=ctx.window_days), time()
@@ -68,6 +65,16 @@ class Run:
     def instance(self, index: int) -> Instance:
         return Instance(self, index)
 
+    def next_id(self, kind: str) -> str:
+        """The next id of ``kind`` (``"pattern"``, ``"transaction"``, ...) in this run's
+        namespace. A kind's sequence is made when first used: most typologies use two or three
+        of the seven kinds, and each costs a key stream and a first block of ids."""
+        pool = self._ids.get(kind)
+        if pool is None:
+            sequence = IdSequence(self.seed, kind, namespace=self.typology.value)
+            pool = self._ids[kind] = _IdPool(sequence)
+        return pool.next()
+
 
 class Instance:
     """One pattern under construction; ``finish`` turns it into its ``Pattern`` record."""
@@ -76,7 +83,7 @@ class Instance:
         self.run = run
         self.ctx = run.ctx
         self.rng = stream_rng(run.seed, f"pattern:{run.typology.value}:{index}")
-        self.pattern_id = run.ids["pattern"].next()
+        self.pattern_id = run.next_id("pattern")
         self._accounts: dict[str, None] = {}
         self._entities: dict[str, None] = {}
         self._transactions: list[str] = []
@@ -87,11 +94,11 @@ class Instance:
     def existing_accounts(self, k: int) -> list[str]:
         """``k`` distinct accounts of the context."""
         chosen = self.rng.choice(len(self.ctx.account_ids), size=k, replace=False)
-        return [str(a) for a in self.ctx.account_ids[chosen]]
+        return self.ctx.account_ids[chosen].tolist()
 
     def existing_persons(self, k: int) -> list[str]:
         chosen = self.rng.choice(len(self.ctx.person_ids), size=k, replace=False)
-        return [str(p) for p in self.ctx.person_ids[chosen]]
+        return self.ctx.person_ids[chosen].tolist()
 
     def owner_of(self, account_id: str) -> str:
         index = int(np.flatnonzero(self.ctx.account_ids == account_id)[0])
@@ -107,13 +114,13 @@ class Instance:
     def times(self, n: int, start: datetime, end: datetime) -> list[datetime]:
         """``n`` strictly increasing whole-second moments in ``[start, end)``."""
         span = int((end - start).total_seconds())
-        offsets = np.sort(self.rng.choice(span, size=n, replace=False))
-        return [start + timedelta(seconds=int(s)) for s in offsets]
+        offsets = np.sort(self.rng.choice(span, size=n, replace=False)).tolist()
+        return [start + timedelta(seconds=s) for s in offsets]
 
     def amounts(self, n: int, low: float, high: float) -> list[float]:
         """``n`` log-uniform amounts in ``[low, high]``, in whole cents."""
         values = np.exp(self.rng.uniform(np.log(low), np.log(high), size=n))
-        return [max(cents(float(v)), 1) / 100 for v in values]
+        return [max(cents(v), 1) / 100 for v in values.tolist()]
 
     def after_fee(self, amount: float, min_fee: float, max_fee: float) -> float:
         """``amount`` less a random fee, rounded down to cents, never below one cent."""
@@ -125,7 +132,7 @@ class Instance:
         ``total`` holds at least ``n`` cents)."""
         weights = self.rng.dirichlet(np.full(n, 4.0))
         total_cents = cents(total)
-        return [max(int(total_cents * float(w)), 1) / 100 for w in weights]
+        return [max(int(total_cents * w), 1) / 100 for w in weights.tolist()]
 
     # -- records ---------------------------------------------------------------------------
     def touch_accounts(self, *account_ids: str) -> None:
@@ -145,7 +152,7 @@ class Instance:
         currency: str,
     ) -> str:
         txn = records.transaction(
-            txn_id=self.run.ids["transaction"].next(),
+            txn_id=self.run.next_id("transaction"),
             from_account=from_account,
             to_account=to_account,
             amount=amount,
@@ -164,7 +171,7 @@ class Instance:
         self, owner_id: str, company_id: str, pct: float, *, is_nominee: bool = False
     ) -> OwnershipLink:
         link = records.link(
-            link_id=self.run.ids["ownership"].next(),
+            link_id=self.run.next_id("ownership"),
             owner_id=owner_id,
             owner_type="person" if owner_id.startswith("PER-") else "company",
             company_id=company_id,
@@ -181,7 +188,7 @@ class Instance:
         channel = vocab.pick(self.rng, ("phone", "sms", "chat", "email"))
         duration = int(self.rng.integers(20, 1800)) if channel == "phone" else 0
         comm = records.communication(
-            comm_id=self.run.ids["communication"].next(),
+            comm_id=self.run.next_id("communication"),
             from_person=from_person,
             to_person=to_person,
             channel=channel,
@@ -214,7 +221,7 @@ class Instance:
             vocab.PHONE if phone is None else phone,
             vocab.PERSON_TAX_ID,
         )
-        person_id = self.run.ids["person"].next()
+        person_id = self.run.next_id("person")
         person = Person(
             person_id=person_id,
             first_name=first,
@@ -245,7 +252,7 @@ class Instance:
             vocab.PHONE,
             vocab.COMPANY_TAX_ID,
         )
-        company_id = self.run.ids["company"].next()
+        company_id = self.run.next_id("company")
         company = Company(
             company_id=company_id,
             name=name,
@@ -268,7 +275,7 @@ class Instance:
             self.rng, vocab.digit_string(length), vocab.integer(0, 200_000)
         )
         account = Account(
-            account_id=self.run.ids["account"].next(),
+            account_id=self.run.next_id("account"),
             iban=vocab.iban_of(country, bban),
             owner_id=owner_id,
             owner_type="person" if owner_id.startswith("PER-") else "company",
