@@ -52,8 +52,8 @@ def build(inst: Instance, p: dict[str, Any]) -> dict[str, Any]:
     times = inst.times(len(pairs), start, end)
     order = rng.permutation(len(pairs))  # pairs pay in a random order, not sender by sender
     amounts = inst.amounts(len(pairs), p["amount_min"], p["amount_max"])
-    for moment, i, amount in zip(times, order, amounts, strict=True):
-        sender, receiver = pairs[int(i)]
+    for moment, i, amount in zip(times, order.tolist(), amounts, strict=True):
+        sender, receiver = pairs[i]
         inst.transfer(
             sender, receiver, amount, moment, channel=p["channel"], currency=p["currency"]
         )

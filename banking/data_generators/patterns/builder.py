@@ -136,10 +136,12 @@ class Instance:
 
     # -- records ---------------------------------------------------------------------------
     def touch_accounts(self, *account_ids: str) -> None:
-        self._accounts.update(dict.fromkeys(account_ids))
+        for account_id in account_ids:
+            self._accounts[account_id] = None
 
     def touch_entities(self, *entity_ids: str) -> None:
-        self._entities.update(dict.fromkeys(entity_ids))
+        for entity_id in entity_ids:
+            self._entities[entity_id] = None
 
     def transfer(
         self,

@@ -80,10 +80,10 @@ def build(inst: Instance, p: dict[str, Any]) -> dict[str, Any]:
         accounts.append(account.account_id)
     n_txn, n_comm = n * p["transfers_per_member"], n * p["communications_per_member"]
     moments = inst.times(n_txn + n_comm, start, end)
-    kinds = rng.permutation(["t"] * n_txn + ["c"] * n_comm)
+    kinds = rng.permutation(["t"] * n_txn + ["c"] * n_comm).tolist()
     amounts = iter(inst.amounts(n_txn, p["amount_min"], p["amount_max"]))
     for kind, moment in zip(kinds, moments, strict=True):
-        a, b = (int(i) for i in rng.choice(n, size=2, replace=False))
+        a, b = rng.choice(n, size=2, replace=False).tolist()
         if kind == "t":
             inst.transfer(
                 accounts[a],

@@ -50,7 +50,7 @@ def validate(p: dict[str, Any], ctx: PatternContext) -> None:
 def build(inst: Instance, p: dict[str, Any]) -> dict[str, Any]:
     rng = inst.rng
     n_layers = int(rng.integers(p["min_layers"], p["max_layers"] + 1))
-    widths = [int(w) for w in rng.integers(p["min_width"], p["max_width"] + 1, size=n_layers)]
+    widths = rng.integers(p["min_width"], p["max_width"] + 1, size=n_layers).tolist()
     chosen = inst.existing_accounts(sum(widths))
     layers, at = [], 0
     for width in widths:

@@ -63,11 +63,11 @@ def build(inst: Instance, p: dict[str, Any]) -> dict[str, Any]:
     k = min(p["max_smurfs"], n)
     target, *smurfs = inst.existing_accounts(k + 1)
     # Every smurf deposits at least once; the rest of the deposits go to random smurfs.
-    sources = smurfs + [smurfs[int(i)] for i in rng.integers(0, k, size=n - k)]
-    sources = [sources[int(i)] for i in rng.permutation(n)]
+    sources = smurfs + [smurfs[i] for i in rng.integers(0, k, size=n - k).tolist()]
+    sources = [sources[i] for i in rng.permutation(n).tolist()]
     threshold_cents = math.ceil(p["threshold"] * 100)  # deposits are < threshold_cents
     low_cents = math.ceil(p["min_fraction"] * p["threshold"] * 100)
-    amounts = [int(c) / 100 for c in rng.integers(low_cents, threshold_cents, size=n)]
+    amounts = [c / 100 for c in rng.integers(low_cents, threshold_cents, size=n).tolist()]
     start, end = inst.window(p["window_days"] * DAY)
     times = inst.times(n, start, end)
     for source, amount, moment in zip(sources, amounts, times, strict=True):
