@@ -216,7 +216,7 @@ class Instance:
             self.rng,
             vocab.FIRST_NAME,
             vocab.LAST_NAME,
-            vocab.integer(18 * 366, 75 * 365),
+            vocab.PERSON_AGE_DAYS,
             vocab.ADDRESS if address is None else address,
             vocab.CITY if city is None else city,
             vocab.EMAIL_DOMAIN,
@@ -243,17 +243,8 @@ class Instance:
         return person
 
     def new_company(self, *, is_shell: bool) -> Company:
-        age_days, name, registration, country, industry, address, phone, tax_id = vocab.draw(
-            self.rng,
-            vocab.integer(60, 20 * 365),
-            vocab.COMPANY_NAME,
-            vocab.REGISTRATION_NUMBER,
-            vocab.COMPANY_COUNTRY,
-            vocab.INDUSTRY,
-            vocab.ADDRESS,
-            vocab.PHONE,
-            vocab.COMPANY_TAX_ID,
-        )
+        fields = vocab.COMPANY.draw(self.rng)
+        age_days, name, registration, country, industry, address, phone, tax_id = fields
         company_id = self.run.next_id("company")
         company = Company(
             company_id=company_id,
@@ -272,10 +263,8 @@ class Instance:
         return company
 
     def new_account(self, owner_id: str, opened: date, *, currency: str) -> Account:
-        country, length = vocab.IBAN_COUNTRIES[int(self.rng.integers(len(vocab.IBAN_COUNTRIES)))]
-        bban, balance_cents = vocab.draw(
-            self.rng, vocab.digit_string(length), vocab.integer(0, 200_000)
-        )
+        country, _ = vocab.IBAN_COUNTRIES[int(self.rng.integers(len(vocab.IBAN_COUNTRIES)))]
+        bban, balance_cents = vocab.draw(self.rng, vocab.BBAN[country], vocab.BALANCE_CENTS)
         account = Account(
             account_id=self.run.next_id("account"),
             iban=vocab.iban_of(country, bban),
