@@ -5,7 +5,13 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from banking.data_generators.base import check_count, construct_models, gc_paused, years_before
+from banking.data_generators.base import (
+    Constructor,
+    check_count,
+    construct_models,
+    gc_paused,
+    years_before,
+)
 from banking.data_generators.core import (
     AccountGenerator,
     CommunicationGenerator,
@@ -31,6 +37,37 @@ def test_fast_construction_matches_model_construct():
         assert a.model_fields_set == b.model_fields_set
         assert a.__pydantic_extra__ is None and a.__pydantic_private__ is None
         assert a.model_dump_json() == b.model_dump_json()
+
+
+def test_a_reused_constructor_builds_what_a_fresh_one_builds():
+    constructor = Constructor(Transaction)
+    generator = TransactionGenerator(2)
+    batches = []
+    for _ in range(3):
+        cols = generator.generate_columns(30)
+        reused = construct_models(Transaction, dict(cols), constructor=constructor)
+        fresh = construct_models(Transaction, cols)
+        assert [m.__dict__ for m in reused] == [m.__dict__ for m in fresh]
+        assert [m.model_dump_json() for m in reused] == [m.model_dump_json() for m in fresh]
+        assert all(m.model_fields_set == set(Transaction.model_fields) for m in reused)
+        batches.append(reused)
+    # One fields-set per batch, as without a reused constructor: no set spans two batches.
+    first, second = batches[0][0].model_fields_set, batches[1][0].model_fields_set
+    assert first is batches[0][-1].model_fields_set and first is not second
+
+
+def test_a_constructor_of_another_model_is_refused():
+    columns = TransactionGenerator(1).generate_columns(2)
+    with pytest.raises(ValueError, match="constructor of Person"):
+        construct_models(Transaction, columns, constructor=Constructor(Person))
+
+
+def test_a_generator_compiles_its_constructor_once():
+    generator = PersonGenerator(5)
+    first = generator.generate_batch(3)
+    constructor = generator._constructor
+    assert generator.generate_batch(4) and generator._constructor is constructor
+    assert first == PersonGenerator(5).generate_batch(3)
 
 
 def test_copies_do_not_leak_into_the_batch():
