@@ -22,6 +22,7 @@ from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel
 
+from banking.data_generators.base import slot_setter
 from banking.models import (
     ISO_CURRENCIES,
     MAX_TIMESTAMP,
@@ -65,14 +66,20 @@ def _owner(owner_id: object, owner_type: object) -> bool:
     return prefix is not None and _ref(owner_id, prefix)
 
 
+_SET_DICT = slot_setter(BaseModel, "__dict__")
+_SET_FIELDS_SET = slot_setter(BaseModel, "__pydantic_fields_set__")
+_SET_EXTRA = slot_setter(BaseModel, "__pydantic_extra__")
+_SET_PRIVATE = slot_setter(BaseModel, "__pydantic_private__")
+
+
 def _set(model: type[M], values: dict[str, Any]) -> M:
     """The model with ``values`` (every field, in field order) as its fields and its
     fields-set, set the way validation sets them."""
     instance = model.__new__(model)
-    object.__setattr__(instance, "__dict__", values)
-    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
-    object.__setattr__(instance, "__pydantic_extra__", None)
-    object.__setattr__(instance, "__pydantic_private__", None)
+    _SET_DICT(instance, values)
+    _SET_FIELDS_SET(instance, set(values))
+    _SET_EXTRA(instance, None)
+    _SET_PRIVATE(instance, None)
     return instance
 
 

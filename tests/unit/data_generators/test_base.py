@@ -10,6 +10,7 @@ from banking.data_generators.base import (
     check_count,
     construct_models,
     gc_paused,
+    slot_setter,
     years_before,
 )
 from banking.data_generators.core import (
@@ -54,6 +55,24 @@ def test_a_reused_constructor_builds_what_a_fresh_one_builds():
     # One fields-set per batch, as without a reused constructor: no set spans two batches.
     first, second = batches[0][0].model_fields_set, batches[1][0].model_fields_set
     assert first is batches[0][-1].model_fields_set and first is not second
+
+
+def test_slot_setters_set_what_object_setattr_sets():
+    person = PersonGenerator(6).generate()
+    for name in ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
+        slot_setter(Person, name)(person, {"x"})  # bypasses the frozen model's __setattr__
+        assert getattr(person, name) == {"x"}
+        object.__setattr__(person, name, None)
+    values = {"a": 1}
+    slot_setter(Person, "__dict__")(person, values)
+    assert person.__dict__ is values
+
+    class Plain:
+        pass
+
+    plain = Plain()
+    slot_setter(Plain, "label")(plain, "y")  # not a slot: object.__setattr__
+    assert plain.label == "y"
 
 
 def test_a_constructor_of_another_model_is_refused():
