@@ -23,20 +23,42 @@ BBAN_LAYOUT = {
 DEFAULT_LAYOUT = "AAAA" + "9" * 14
 
 
-def _mod97_step(remainder: np.ndarray, chars: np.ndarray) -> np.ndarray:
-    """Fold one column of ASCII codes (digits or upper-case letters) into the remainder."""
-    is_digit = chars < 58
-    value = np.where(is_digit, chars.astype(np.int64) - 48, chars.astype(np.int64) - 55)
-    return np.where(is_digit, remainder * 10 + value, remainder * 100 + value) % 97
+# 10 ** e % 97 for e in 0..95; 10 ** 96 % 97 == 1 (Fermat: 97 is prime), so the table repeats.
+_POW10_MOD97 = np.array([pow(10, e, 97) for e in range(96)], dtype=np.int64)
 
 
 def check_digits(country: str, bban: np.ndarray) -> np.ndarray:
-    """ISO 13616 check digits for ``bban`` (an ``(n, L)`` uint8 array of ASCII codes)."""
-    remainder = np.zeros(bban.shape[0], dtype=np.int64)
-    for column in range(bban.shape[1]):
-        remainder = _mod97_step(remainder, bban[:, column])
-    for ch in country.encode("ascii") + b"00":
-        remainder = _mod97_step(remainder, np.full(bban.shape[0], ch, dtype=np.uint8))
+    """ISO 13616 check digits for ``bban`` (an ``(n, L)`` uint8 array of ASCII codes).
+
+    The check is ``98 - N % 97`` where N is the number written by the BBAN, the country and
+    ``00``, each digit as itself and each letter as two digits (A = 10 ... Z = 35). Rather than
+    folding that number into a remainder character by character (``r = (r * 10 + d) % 97``,
+    ``* 100`` for a letter), each character's value is weighted by ``10 ** k % 97``, ``k`` the
+    number of decimal digits after it, and the weighted values summed: the same remainder
+    (exact integer arithmetic mod 97), with a few array operations instead of several per
+    character.
+    """
+    n = bban.shape[0]
+    tail = np.frombuffer((country + "00").encode("ascii"), dtype=np.uint8)
+    chars = np.concatenate([bban, np.broadcast_to(tail, (n, tail.size))], axis=1)
+    is_digit = chars < 58
+    if n and (is_digit == is_digit[0]).all():
+        # Each column all digits or all letters (a country's layout): one weight per column,
+        # and the digit/letter offsets (48/55) folded into one constant. The weighted sum of
+        # the codes is below 255 * 96 * width, so int32 holds it (a quarter of int64's memory).
+        column_is_digit = is_digit[0]
+        width = np.where(column_is_digit, 1, 2)  # decimal digits each character writes
+        after = np.cumsum(width[::-1])[::-1] - width  # digits written after each character
+        weights = _POW10_MOD97[after % 96]
+        offset = int(np.where(column_is_digit, 48, 55) @ weights)
+        kind = np.int32 if chars.shape[1] < 80_000 else np.int64
+        sums = chars.astype(kind) @ weights.astype(kind)
+        remainder = (sums.astype(np.int64) - offset) % 97
+    else:
+        values = chars.astype(np.int64) - np.where(is_digit, 48, 55)
+        width = np.where(is_digit, 1, 2)
+        after = np.cumsum(width[:, ::-1], axis=1)[:, ::-1] - width
+        remainder = (values * _POW10_MOD97[after % 96]).sum(axis=1) % 97
     return 98 - remainder
 
 

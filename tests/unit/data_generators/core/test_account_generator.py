@@ -53,6 +53,37 @@ def test_known_iban_check_digits():
     assert not is_valid_iban("GB83WEST12345698765432")
 
 
+def check_digits_char_by_char(country: str, bban: np.ndarray) -> np.ndarray:
+    """The fold check_digits replaced: the remainder carried through one character at a time."""
+    remainder = np.zeros(bban.shape[0], dtype=np.int64)
+    tail = np.frombuffer((country + "00").encode("ascii"), np.uint8)
+    for chars in [*bban.T, *(np.full(bban.shape[0], ch, np.uint8) for ch in tail)]:
+        is_digit = chars < 58
+        value = np.where(is_digit, chars.astype(np.int64) - 48, chars.astype(np.int64) - 55)
+        remainder = np.where(is_digit, remainder * 10 + value, remainder * 100 + value) % 97
+    return 98 - remainder
+
+
+@pytest.mark.parametrize("width", [0, 1, 10, 18, 30, 100])
+@pytest.mark.parametrize("alphabet", [b"0123456789", b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", None])
+def test_check_digits_match_the_char_by_char_fold(width, alphabet):
+    rng = np.random.default_rng(width)
+    if alphabet is None:  # any byte: the arithmetic must agree beyond well-formed input too
+        bban = rng.integers(0, 256, (300, width), dtype=np.uint8)
+    else:
+        codes = np.frombuffer(alphabet, np.uint8)
+        bban = codes[rng.integers(0, codes.size, (300, width))]
+    layout = bban.copy()  # one kind of character per column, as in a country's layout
+    if width:
+        layout[:, : width // 3] = np.frombuffer(b"Q", np.uint8)[0]
+        layout[:, width // 3 :] = (layout[:, width // 3 :] % 10) + ord("0")
+    for country in ("GB", "DE", "CY"):
+        for array in (bban, layout):
+            expected = check_digits_char_by_char(country, array)
+            assert check_digits(country, array).tolist() == expected.tolist()
+    assert check_digits("GB", bban[:0]).tolist() == []
+
+
 @settings(max_examples=20, deadline=None)
 @given(st.sampled_from(["GB", "DE", "FR", "NL", "CH", "US", "IT", "CY"]), st.integers(0, 2**32))
 def test_random_ibans_are_valid_for_each_layout(country, seed):
