@@ -288,9 +288,11 @@ class GraphSinkConsumer:
                         break  # no poll timeout to sit out: the end is known already
                     continue
                 if pending is not None:
+                    # Nothing more came while the last batch was written: finish it and ask
+                    # the broker at once whether that was the end, rather than after another
+                    # empty poll (poll_timeout_ms).
                     self._finish(pending, on_batch)
                     pending = None
-                    continue
                 if not follow and self._caught_up():
                     break
                 if (
@@ -338,18 +340,21 @@ class GraphSinkConsumer:
         return set(self._consumer.assignment())
 
     def _drained(self) -> bool:
-        """Every assigned partition's position has reached the high watermark its latest fetch
-        response reported: a free hint that the end is near. Only a hint: a watermark can
-        predate this run (events produced while the consumer was idle), so ``_caught_up``
-        confirms with the broker before the run stops."""
+        """Every assigned partition whose high watermark a fetch response has reported is at
+        it: a free hint that the end is near. Only a hint: a watermark can predate this run
+        (events produced while the consumer was idle), and a partition not fetched yet (most
+        often an empty one: the sink subscribes to every entity topic) has none, so
+        ``_caught_up`` confirms with the broker before the run stops."""
         assigned = self._assignment()
-        if not assigned:
-            return False
+        known = False
         for tp in assigned:
             highwater = self._consumer.highwater(tp)
-            if highwater is None or self._consumer.position(tp) < highwater:
+            if highwater is None:
+                continue
+            if self._consumer.position(tp) < highwater:
                 return False
-        return True
+            known = True
+        return known
 
     def _caught_up(self) -> bool:
         from kafka.errors import KafkaError

@@ -61,12 +61,14 @@ class FakeDlq:
 class FakeKafkaConsumer:
     """Hands out prepared polls; records commits (the real broker is in integration tests)."""
 
-    def __init__(self, log, polls, highwater=None, end=0):
+    def __init__(self, log, polls, highwater=None, end=0, unfetched=0):
         self.log, self.polls = log, list(polls)
         self.end = end  # the broker's end offset
         self.committed = []
         self.polled = 0
         self._highwater = highwater  # what the last fetch reported (None: no fetch yet)
+        # Further assigned partitions no fetch response has covered yet (empty topics).
+        self.unfetched = {TP("t.y", p) for p in range(unfetched)}
 
     def poll(self, timeout_ms, max_records):
         self.polled += 1
@@ -79,13 +81,13 @@ class FakeKafkaConsumer:
         self.committed.append({(tp.topic, tp.partition): o.offset for tp, o in offsets.items()})
 
     def assignment(self):
-        return {TP("t.x", 0)}
+        return {TP("t.x", 0)} | self.unfetched
 
     def end_offsets(self, tps):
         return {tp: self.end for tp in tps}
 
     def highwater(self, tp):
-        return self._highwater
+        return None if tp in self.unfetched else self._highwater
 
     def position(self, tp):
         return 0 if not self.polls else -1
@@ -94,12 +96,12 @@ class FakeKafkaConsumer:
         pass
 
 
-def make(log, polls, sink=None, highwater=None, end=0, **kwargs):
+def make(log, polls, sink=None, highwater=None, end=0, unfetched=0, **kwargs):
     return GraphSinkConsumer(
         sink or FakeSink(log),
         "127.0.0.1:1",
         topic_prefix="t.",
-        consumer=FakeKafkaConsumer(log, polls, highwater, end),
+        consumer=FakeKafkaConsumer(log, polls, highwater, end, unfetched),
         dlq_producer=FakeDlq(log),
         sleep=lambda s: log.calls.append(("sleep", s)),
         **kwargs,
@@ -248,6 +250,19 @@ def test_run_ends_at_the_high_watermark_of_the_last_fetch_without_another_poll()
     follow = make(Log(), [[txn_message(1)], [txn_message(2, 1)]], highwater=-1, end=-1)
     follow.run(follow=True, max_events=2)
     assert follow.stats.consumed == 2  # --follow never stops at the watermark
+
+
+def test_partitions_not_fetched_yet_do_not_hide_the_end():
+    # The sink subscribes to every entity topic; empty ones may have no watermark yet. The
+    # fetched partition is drained and the broker confirms: the run ends without a poll more.
+    log = Log()
+    polls = [[txn_message(i, offset=i) for i in range(3)], [txn_message(9, offset=3)]]
+    consumer = make(log, polls, highwater=-1, end=-1, unfetched=5)
+    assert consumer.run().consumed == 3 and consumer._consumer.polled == 1
+    # No watermark anywhere: no hint, so the end shows as an empty poll, after which the
+    # broker is asked at once (not after a second empty poll).
+    blind = make(Log(), [[txn_message(1)]], highwater=None, end=0, unfetched=2)
+    assert blind.run().consumed == 1 and blind._consumer.polled == 2
 
 
 def test_a_stale_high_watermark_does_not_end_the_run_early():
