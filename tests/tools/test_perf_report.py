@@ -162,6 +162,10 @@ def test_area_summary_against_the_targets(results):
     assert summary["memory"][:2] == ["4", f"{memory:.2f}"]
     assert "| `reference.peakmem_reference` | — | bytes | 50.0 MB | 80.0 MB | 1.60 |" in section
     assert summary["memory"][2].startswith("0.75 ") and summary["memory"][3].startswith("1.00 ")
+    # net of the floor (reference 50 -> 80 MB): 50 -> 10, 150 -> 70, 50 -> 20, 150 -> 100 MB
+    net = summary["memory, net of the reference"]
+    assert net[:2] == ["4", f"{(0.2 * (70 / 150) * 0.4 * (100 / 150)) ** 0.25:.2f}"]
+    assert net[2].startswith("0.20 ") and net[3].startswith("0.67 ") and net[-1] == "—"
     # graph load: failed before, so no row, and no target either way
     assert summary["graph load"][0] == "0"
     # Tables with units, one per kind.
