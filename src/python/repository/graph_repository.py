@@ -184,7 +184,7 @@ class GraphRepository:
         for chunk in upserts.chunks(list(ids), batch_size):
             self.cache.clear()
             t = self._g.V(*chunk).has_label(label)
-            deleted += int(self._one(t.side_effect(__.drop()).count()) or 0)
+            deleted += _count(self._run(t.side_effect(__.drop()).count()))
         return deleted
 
     def delete_edges(
@@ -195,7 +195,7 @@ class GraphRepository:
         for chunk in upserts.chunks(list(ids), batch_size):
             self.cache.clear()
             t = self._g.E(*chunk).has_label(label)
-            deleted += int(self._one(t.side_effect(__.drop()).count()) or 0)
+            deleted += _count(self._run(t.side_effect(__.drop()).count()))
         return deleted
 
     def drop_all(self) -> None:
@@ -226,11 +226,11 @@ class GraphRepository:
 
     def count_vertices(self, label: str | None = None) -> int:
         t = self._g.V().has_label(label) if label else self._g.V()
-        return int(self._one(t.count()) or 0)
+        return _count(self._run(t.count()))
 
     def count_edges(self, label: str | None = None) -> int:
         t = self._g.E().has_label(label) if label else self._g.E()
-        return int(self._one(t.count()) or 0)
+        return _count(self._run(t.count()))
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Element counts per label in two requests: ``{"vertices": {...}, "edges": {...}}``."""
