@@ -3,6 +3,12 @@
 Natural keys are indexed: vertex property ``entity_id`` and edge property ``edge_id`` (the graph
 repository looks elements up by them). Vertex properties have single cardinality so that an
 upsert replaces a value instead of appending a second one.
+
+Gremlin Server runs traversals on one thread (``gremlinPool: 1``) and reads its connections on
+one (``threadPoolWorker: 1``): TinkerGraph is not safe for concurrent writers (two writes in
+flight corrupted it once), and one reader thread and one executor run requests in the order they
+arrive, which lets a client keep two writes in flight in order (the repository's batched
+writes do: the server decodes the next request while it runs the current one).
 """
 
 from __future__ import annotations
@@ -59,6 +65,8 @@ def gremlin_server_yaml(settings: ServiceSettings, conf_dir: Path, host: str = H
 host: {host}
 port: {settings.gremlin_port}
 evaluationTimeout: {EVALUATION_TIMEOUT_MS}
+gremlinPool: 1
+threadPoolWorker: 1
 channelizer: org.apache.tinkerpop.gremlin.server.channel.WebSocketChannelizer
 graphs:
   graph: {_yaml_str(conf_dir / "tinkergraph.properties")}

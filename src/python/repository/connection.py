@@ -2,10 +2,11 @@
 
 gremlinpython's ``DriverRemoteConnection`` waits without limit on a server that accepts the
 TCP connection but never answers, and keeps a broken socket in its pool after a failure. This
-wrapper submits traversal bytecode through a single-connection ``Client`` whose handshake, reads
-and writes all have timeouts, rebuilds the client after a transport failure, retries transient
-failures with exponential backoff, and turns "still failing" into ``GraphUnavailable``. Server
-side errors (a bad traversal) are not retried: repeating them cannot help.
+wrapper submits traversal bytecode through a two-connection ``Client`` (a batched write keeps two
+requests in flight, see ``submit_each``) whose handshake, reads and writes all have timeouts,
+rebuilds the client after a transport failure, retries transient failures with exponential
+backoff, and turns "still failing" into ``GraphUnavailable``. Server side errors (a bad
+traversal) are not retried: repeating them cannot help.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import struct
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from typing import Any
@@ -27,6 +29,7 @@ from gremlin_python.driver.aiohttp.transport import AiohttpTransport
 from gremlin_python.driver.client import Client
 from gremlin_python.driver.protocol import GremlinServerError
 from gremlin_python.driver.request import RequestMessage
+from gremlin_python.driver.resultset import ResultSet
 from gremlin_python.driver.serializer import GraphBinarySerializersV1
 from gremlin_python.process.traversal import Bytecode, Traverser
 
@@ -77,31 +80,6 @@ class _BoundedTransport(AiohttpTransport):
         self._loop.run_until_complete(handshake())
 
 
-class _AheadSerializer(GraphBinarySerializersV1):
-    """GraphBinary serialiser that can encode a request before it is sent, so that a batched
-    write encodes its next request while the server runs the current one."""
-
-    def __init__(self) -> None:
-        super().__init__(writer=FastGraphBinaryWriter())
-        self._encoded: dict[str, bytes] = {}
-
-    def encode_ahead(self, request: RequestMessage) -> None:
-        request_id = request.args["requestId"]
-        self._encoded[request_id] = super().serialize_message(request_id, request)
-
-    def serialize_message(self, request_id: str, request_message: RequestMessage) -> bytes:
-        encoded = self._encoded.pop(request_id, None)
-        if encoded is not None:
-            return encoded
-        return super().serialize_message(request_id, request_message)
-
-    def forget(self, request: RequestMessage) -> None:
-        self._encoded.pop(request.args["requestId"], None)
-
-    def discard(self) -> None:
-        self._encoded.clear()
-
-
 class _Client(Client):
     """``Client`` that sends prepared bytecode requests, minus the eager ``str(message)`` of
     its debug log, which renders a whole batch of rows as text on every request even with
@@ -122,6 +100,32 @@ class _Client(Client):
         return self._pool.get(True).write(request)
 
 
+def _expand(raw: list[Any]) -> list[Any]:
+    """A response's traversers as plain results, bulk expanded."""
+    results: list[Any] = []
+    for item in raw:
+        if isinstance(item, Traverser):
+            results.extend([item.object] * int(item.bulk))
+        else:
+            results.append(item)
+    return results
+
+
+class _InFlight:
+    """A request sent and not yet read (``result_set`` None: to be sent again, synchronously)."""
+
+    __slots__ = ("bytecode", "result_set")
+
+    def __init__(self, bytecode: Bytecode, result_set: ResultSet | None) -> None:
+        self.bytecode = bytecode
+        self.result_set = result_set
+
+    def wait_quietly(self, timeout_s: float) -> None:
+        if self.result_set is not None:
+            with contextlib.suppress(Exception):
+                self.result_set.all().result(timeout=timeout_s)
+
+
 class GremlinConnection:
     """Submits bytecode to one server; thread-safe (requests are serialised on one socket)."""
 
@@ -134,6 +138,7 @@ class GremlinConnection:
         connect_timeout_s: float = 2.0,
         retries: int = 3,
         backoff_s: float = 0.1,
+        in_flight: int = 2,
     ) -> None:
         parsed = urlparse(url)
         if parsed.scheme not in ("ws", "wss") or not parsed.hostname:
@@ -149,11 +154,15 @@ class GremlinConnection:
         self._connect_timeout_s = connect_timeout_s
         self._retries = max(0, retries)
         self._backoff_s = backoff_s
+        if in_flight < 1:
+            raise UsageError(f"in_flight must be >= 1, not {in_flight}")
+        # Requests of one submit_each on the wire at once, and the client's connections: two
+        # keep the server busy, decoding the next request while it runs the current one.
+        self._in_flight = in_flight
         self._client: _Client | None = None
         self._lock = threading.RLock()
         # One serialiser for the connection's life (its writer caches encoded map keys).
-        self._serializer = _AheadSerializer()
-        self._ahead: tuple[Bytecode, RequestMessage] | None = None
+        self._serializer = GraphBinarySerializersV1(writer=FastGraphBinaryWriter())
 
     def submit(self, bytecode: Bytecode, *, retries: int | None = None) -> list[Any]:
         """Results of one traversal (bulk expanded); retried on transport failures."""
@@ -161,32 +170,82 @@ class GremlinConnection:
             return self._submit(bytecode, retries)
 
     def submit_each(self, bytecodes: Iterable[Bytecode]) -> Iterator[list[Any]]:
-        """Results of each traversal in turn, as ``submit`` gives them. Still one request at a
-        time, each sent once the one before it has answered; but while the server runs one,
-        the next is encoded, so the client's encoding no longer adds to the wall time."""
+        """Results of each traversal in turn, as ``submit`` gives them, with up to
+        ``in_flight`` requests on the wire: the next one is on the wire while the server runs
+        the current one, so the server decodes it meanwhile and never waits for the client.
+
+        Gremlin Server runs requests one at a time in the order they arrive (``gremlinPool: 1``,
+        see ``banking.services.render``), and each request is written in full before the next
+        is sent, so writes apply in the order given. If a request fails on the server, the ones
+        sent after it are waited for (they may have been applied; upserts are idempotent)
+        before the error is raised. If the connection fails, the requests in flight are sent
+        again, one at a time, with the usual retries."""
         pending = iter(bytecodes)
-        current = next(pending, None)
-        while current is not None:
+        window: deque[_InFlight] = deque()
+        exhausted = False
+        while True:
+            while not exhausted and len(window) < self._in_flight:
+                bytecode = next(pending, None)
+                if bytecode is None:
+                    exhausted = True
+                else:
+                    window.append(self._start(bytecode))
+            if not window:
+                return
+            yield self._finish(window.popleft(), window)
+
+    def _start(self, bytecode: Bytecode) -> _InFlight:
+        """Send ``bytecode`` and wait until it is written (so a later request cannot overtake
+        it); a request that cannot be sent is left to ``_finish``, which retries it."""
+        with self._lock:
+            try:
+                client = self._ensure_client()
+                self.request_count += 1
+                sent = client.send(client.request(bytecode))
+                return _InFlight(bytecode, sent.result(timeout=self._timeout_s))
+            except (struct.error, TypeError, ValueError):
+                return _InFlight(bytecode, None)  # raised again, as submit() raises it
+            except (TimeoutError, *TRANSIENT_ERRORS):
+                self._drop_client()
+                return _InFlight(bytecode, None)
+
+    def _finish(self, head: _InFlight, window: deque[_InFlight]) -> list[Any]:
+        if head.result_set is None:
             with self._lock:
-                following = next(pending, None)
-                results = self._submit(current, None, following)
-            yield results
-            current = following
+                return self._submit(head.bytecode, None)
+        try:
+            return _expand(head.result_set.all().result(timeout=self._timeout_s))
+        except GremlinServerError as exc:
+            for later in window:  # let them finish; the caller decides what to replay
+                later.wait_quietly(self._timeout_s)
+            window.clear()
+            raise GraphQueryError(f"Gremlin Server rejected the traversal: {exc}") from exc
+        except TimeoutError as exc:
+            with self._lock:
+                self._drop_client()
+            window.clear()
+            raise GraphUnavailable(
+                f"Gremlin Server at {self.url} did not answer within {self._timeout_s} s"
+            ) from exc
+        except TRANSIENT_ERRORS:
+            with self._lock:
+                self._drop_client()
+                for later in window:  # lost with the connection: sent again in turn
+                    later.result_set = None
+                return self._submit(head.bytecode, None)
 
     def close(self) -> None:
         with self._lock:
             self._drop_client()
 
-    def _submit(
-        self, bytecode: Bytecode, retries: int | None, following: Bytecode | None = None
-    ) -> list[Any]:
+    def _submit(self, bytecode: Bytecode, retries: int | None) -> list[Any]:
         attempts = 1 + (self._retries if retries is None else max(0, retries))
         last: BaseException | None = None
         for attempt in range(attempts):
             if attempt:
                 time.sleep(self._backoff_s * 2 ** (attempt - 1))
             try:
-                return self._submit_once(bytecode, following)
+                return self._submit_once(bytecode)
             except GremlinServerError as exc:
                 raise GraphQueryError(f"Gremlin Server rejected the traversal: {exc}") from exc
             except (struct.error, TypeError, ValueError) as exc:
@@ -206,33 +265,11 @@ class GremlinConnection:
             f"Gremlin Server at {self.url} is unavailable after {attempts} attempt(s) ({reason})"
         ) from last
 
-    def _submit_once(self, bytecode: Bytecode, following: Bytecode | None = None) -> list[Any]:
+    def _submit_once(self, bytecode: Bytecode) -> list[Any]:
         client = self._ensure_client()
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead[0] is bytecode:
-            request = ahead[1]
-        else:
-            if ahead is not None:  # encoded for a call that did not come (an error between)
-                self._serializer.forget(ahead[1])
-            request = client.request(bytecode)
         self.request_count += 1
-        sent = client.send(request)
-        if following is not None:
-            # Encoded while the server works on this request; sent by the next call. Should
-            # encoding fail, the next call encodes it again on the plain path, and fails there.
-            with contextlib.suppress(struct.error, TypeError, ValueError):
-                request = client.request(following)
-                self._serializer.encode_ahead(request)
-                self._ahead = (following, request)
-        result_set = sent.result(timeout=self._timeout_s)
-        raw = result_set.all().result(timeout=self._timeout_s)
-        results: list[Any] = []
-        for item in raw:
-            if isinstance(item, Traverser):
-                results.extend([item.object] * int(item.bulk))
-            else:
-                results.append(item)
-        return results
+        result_set = client.send(client.request(bytecode)).result(timeout=self._timeout_s)
+        return _expand(result_set.all().result(timeout=self._timeout_s))
 
     def _ensure_client(self) -> _Client:
         if self._client is None:
@@ -248,7 +285,7 @@ class GremlinConnection:
             self._client = _Client(
                 self.url,
                 self._source,
-                pool_size=1,
+                pool_size=self._in_flight,
                 message_serializer=self._serializer,
                 transport_factory=lambda: _BoundedTransport(
                     connect_timeout,
@@ -262,8 +299,6 @@ class GremlinConnection:
 
     def _drop_client(self) -> None:
         client, self._client = self._client, None
-        self._ahead = None
-        self._serializer.discard()
         if client is not None:
             # A broken client may fail to close; it is discarded either way.
             with contextlib.suppress(Exception):

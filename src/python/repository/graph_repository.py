@@ -59,6 +59,9 @@ class GraphRepository:
     ``url`` defaults to ``$GREMLIN_URL``, else the local server. ``cache_size`` > 0 keeps an LRU
     cache of point reads (``get_vertex``/``get_edge``) on this instance; every write clears it.
     ``request_count`` counts requests sent to the server (a deterministic benchmark counter).
+    ``in_flight`` is how many requests of a batched write may be on the wire at once: 2 needs a
+    server that runs requests one at a time in arrival order (``gremlinPool: 1``, as the
+    project's services are configured); pass 1 for any other server.
     """
 
     def __init__(
@@ -71,6 +74,7 @@ class GraphRepository:
         retries: int = 3,
         backoff_s: float = 0.1,
         cache_size: int = 0,
+        in_flight: int = 2,
     ) -> None:
         self.url = url or os.environ.get("GREMLIN_URL") or DEFAULT_GREMLIN_URL
         self._conn = GremlinConnection(
@@ -80,6 +84,7 @@ class GraphRepository:
             connect_timeout_s=connect_timeout_s,
             retries=retries,
             backoff_s=backoff_s,
+            in_flight=in_flight,
         )
         # A remote-less source: traversals are only built here, then sent as bytecode.
         self._g = traversal().with_graph(Graph())
@@ -132,11 +137,13 @@ class GraphRepository:
         """Create or update vertices keyed by ``entity_id`` (their element id), ``batch_size``
         rows per request. ``batch_size=1`` is the one-request-per-element path, kept for
         comparison."""
-        items = upserts.vertex_items(label, rows)
+        upserts.check_vertex_rows(label, rows)
         self.cache.clear()
+        # Each chunk's rows become request items only when that request is next: built while
+        # the server runs the one before (see GremlinConnection.submit_each).
         requests = (
-            upserts.upsert_vertices(self._g, list(chunk)).bytecode
-            for chunk in upserts.chunks(items, batch_size)
+            upserts.upsert_vertices(self._g, upserts.vertex_items(label, chunk)).bytecode
+            for chunk in upserts.chunks(rows, batch_size)
         )
         return sum(_count(results) for results in self._conn.submit_each(requests))
 
@@ -145,14 +152,15 @@ class GraphRepository:
     ) -> int:
         """Create or update edges keyed by ``edge_id`` (their element id, unique across labels);
         a missing endpoint becomes a bare vertex. An existing edge keeps its endpoints."""
-        items = upserts.edge_items(label, rows)
-        chunks = list(
-            zip(upserts.chunks(items, batch_size), upserts.chunks(rows, batch_size), strict=True)
-        )
+        upserts.check_edge_rows(label, rows)
+        chunks = list(upserts.chunks(rows, batch_size))
         self.cache.clear()
         written = done = 0
         while done < len(chunks):
-            requests = (upserts.upsert_edges(self._g, c).bytecode for c, _ in chunks[done:])
+            requests = (
+                upserts.upsert_edges(self._g, upserts.edge_items(label, c)).bytecode
+                for c in chunks[done:]
+            )
             try:
                 with quiet_server_errors():
                     for results in self._conn.submit_each(requests):
@@ -163,9 +171,10 @@ class GraphRepository:
                 # endpoints by id and cannot create them): create the missing ones bare and
                 # replay the chunk, which is safe because upserts are idempotent. Any other
                 # error fails again and propagates.
-                chunk, chunk_rows = chunks[done]
+                chunk_rows = chunks[done]
                 endpoints = upserts.endpoint_items(chunk_rows)
                 self._run(upserts.create_vertices(self._g, endpoints))
+                chunk = upserts.edge_items(label, chunk_rows)
                 written += _count(self._run(upserts.upsert_edges(self._g, chunk)))
                 done += 1
         return written

@@ -71,13 +71,39 @@ def endpoint_label(row: Mapping[str, Any], side: str) -> str:
     return label
 
 
+def _vertex_key(label: str, row: Mapping[str, Any]) -> Any:
+    entity_id = row.get(VERTEX_KEY)
+    if entity_id is None:
+        raise RowError(f"{label} row without {VERTEX_KEY!r}: {dict(row)!r:.200}")
+    return entity_id
+
+
+def _edge_keys(label: str, row: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    try:
+        return row[EDGE_KEY], row["from_id"], row["to_id"]
+    except KeyError as exc:
+        raise RowError(f"{label} row without {exc.args[0]!r}: {dict(row)!r:.200}") from None
+
+
+def check_vertex_rows(label: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Raise :class:`RowError` for the first row without its key: a write checks all its rows
+    before its first request, so a bad row writes nothing, although the request items are
+    built one chunk at a time."""
+    for row in rows:
+        _vertex_key(label, row)
+
+
+def check_edge_rows(label: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """:func:`check_vertex_rows` for edge rows (edge id and both endpoints)."""
+    for row in rows:
+        _edge_keys(label, row)
+
+
 def vertex_items(label: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Vertex rows as injected maps (``None`` values dropped: Gremlin has no null property)."""
     items = []
     for row in rows:
-        entity_id = row.get(VERTEX_KEY)
-        if entity_id is None:
-            raise RowError(f"{label} row without {VERTEX_KEY!r}: {dict(row)!r:.200}")
+        entity_id = _vertex_key(label, row)
         create = {T.label: label}
         for key, value in row.items():
             if value is not None:
@@ -90,10 +116,7 @@ def edge_items(label: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, 
     """Edge rows as injected maps; endpoints travel as raw ids."""
     items = []
     for row in rows:
-        try:
-            edge_id, from_id, to_id = row[EDGE_KEY], row["from_id"], row["to_id"]
-        except KeyError as exc:
-            raise RowError(f"{label} row without {exc.args[0]!r}: {dict(row)!r:.200}") from None
+        edge_id, from_id, to_id = _edge_keys(label, row)
         create = {T.label: label, Direction.OUT: from_id, Direction.IN: to_id}
         for key, value in row.items():
             if value is not None and key not in EDGE_ROW_KEYS:
