@@ -1,0 +1,55 @@
+"""`python -m banking.graph.benchmark` on a small bank against the real server: every round
+loads every element, the per-element loads send one request per element, and the printed
+medians are the rounds' medians."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from banking.graph import benchmark
+from banking_repository import GraphRepository
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def small_dataset(tmp_path_factory):
+    generate = pytest.importorskip("banking.data_generators.orchestration").generate_bank
+    directory = tmp_path_factory.mktemp("graph-benchmark") / "data"
+    generate(0.001, 5, out_dir=directory, fmt="jsonl")
+    return directory
+
+
+def test_rounds_load_everything_and_report_their_medians(small_dataset, gremlin_url):
+    results = benchmark.run(str(small_dataset), gremlin_url, sample=60, batch_size=100, rounds=3)
+    rounds = results["rounds"]
+    assert len(rounds) == 3
+    for r in rounds:
+        sample = r["per_element"]["elements"]
+        assert sample >= 50
+        assert r["per_element"]["requests"] == sample
+        assert r["per_element_pipelined"]["requests"] == sample
+        batched = r["batched"]
+        assert batched["requests"] < batched["elements"] / 50
+        assert r["ratio"] == pytest.approx(
+            batched["elements_per_s"] / r["per_element"]["elements_per_s"]
+        )
+    assert results["ratio"] == statistics.median(r["ratio"] for r in rounds)
+    rates = sorted(r["batched"]["elements_per_s"] for r in rounds)
+    assert results["batched"]["elements_per_s"] == rates[1]
+    # The queries ran on the last round's graph: the whole bank.
+    with GraphRepository(gremlin_url) as repo:
+        counts = repo.counts()
+    loaded = sum(counts["vertices"].values()) + sum(counts["edges"].values())
+    assert loaded == rounds[-1]["batched"]["elements"]
+    text = benchmark.report(results)
+    assert "round 3" in text and "batched/per-element" in text and "ubo_per_company" in text
+
+
+def test_bad_rounds_are_a_usage_error(small_dataset, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        benchmark.main([str(small_dataset), "--rounds", "0"])
+    assert exit_info.value.code == 2
+    assert "--rounds" in capsys.readouterr().err
