@@ -189,3 +189,21 @@ def test_shared_fields_set_is_read_only_and_copies_are_ordinary_sets():
     assert event.version == 1 and "x" not in event.model_fields_set
     assert pickle.loads(pickle.dumps(event)) == event
     assert event.model_dump(exclude_unset=True) == event.model_dump()
+
+
+def test_encoded_events_hold_about_their_own_size():
+    # orjson's result keeps its whole write buffer (~4 KiB); a batch of held events must not.
+    import tracemalloc
+
+    events = [
+        event_from_record("transactions", records.BY_ENTITY["transactions"](i)) for i in range(200)
+    ]
+    tracemalloc.start()
+    try:
+        held = [event.to_bytes() for event in events]
+        allocated, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    encoded = sum(map(len, held))
+    assert allocated < 2 * encoded + 16_000, (allocated, encoded)
+    assert held == [orjson.dumps(event.__dict__) for event in events]
