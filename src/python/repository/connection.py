@@ -2,11 +2,12 @@
 
 gremlinpython's ``DriverRemoteConnection`` waits without limit on a server that accepts the
 TCP connection but never answers, and keeps a broken socket in its pool after a failure. This
-wrapper submits traversal bytecode through a two-connection ``Client`` (a batched write keeps two
-requests in flight, see ``submit_each``) whose handshake, reads and writes all have timeouts,
-rebuilds the client after a transport failure, retries transient failures with exponential
-backoff, and turns "still failing" into ``GraphUnavailable``. Server side errors (a bad
-traversal) are not retried: repeating them cannot help.
+wrapper submits traversal bytecode through single-connection ``Client``s (one for single
+requests; a batched write keeps a second request in flight on a second, see ``submit_each``)
+whose handshake, reads and writes all have timeouts, rebuilds them after a transport failure,
+retries transient failures with exponential backoff, and turns "still failing" into
+``GraphUnavailable``. Server side errors (a bad traversal) are not retried: repeating them
+cannot help.
 """
 
 from __future__ import annotations
@@ -156,10 +157,12 @@ class GremlinConnection:
         self._backoff_s = backoff_s
         if in_flight < 1:
             raise UsageError(f"in_flight must be >= 1, not {in_flight}")
-        # Requests of one submit_each on the wire at once, and the client's connections: two
-        # keep the server busy, decoding the next request while it runs the current one.
+        # Requests of one submit_each on the wire at once (one connection each): two keep the
+        # server busy, decoding the next request while it runs the current one.
         self._in_flight = in_flight
-        self._client: _Client | None = None
+        # One single-connection client per request slot, opened when first needed: single
+        # requests always use the first, so they never meet a cold second connection.
+        self._clients: list[_Client | None] = [None] * in_flight
         self._lock = threading.RLock()
         # One serialiser for the connection's life (its writer caches encoded map keys).
         self._serializer = GraphBinarySerializersV1(writer=FastGraphBinaryWriter())
@@ -183,23 +186,26 @@ class GremlinConnection:
         pending = iter(bytecodes)
         window: deque[_InFlight] = deque()
         exhausted = False
+        sent = 0
         while True:
             while not exhausted and len(window) < self._in_flight:
                 bytecode = next(pending, None)
                 if bytecode is None:
                     exhausted = True
                 else:
-                    window.append(self._start(bytecode))
+                    # Slots in turn: the slot's previous request has been read by now.
+                    window.append(self._start(bytecode, sent % self._in_flight))
+                    sent += 1
             if not window:
                 return
             yield self._finish(window.popleft(), window)
 
-    def _start(self, bytecode: Bytecode) -> _InFlight:
+    def _start(self, bytecode: Bytecode, slot: int) -> _InFlight:
         """Send ``bytecode`` and wait until it is written (so a later request cannot overtake
         it); a request that cannot be sent is left to ``_finish``, which retries it."""
         with self._lock:
             try:
-                client = self._ensure_client()
+                client = self._ensure_client(slot)
                 self.request_count += 1
                 sent = client.send(client.request(bytecode))
                 return _InFlight(bytecode, sent.result(timeout=self._timeout_s))
@@ -271,8 +277,9 @@ class GremlinConnection:
         result_set = client.send(client.request(bytecode)).result(timeout=self._timeout_s)
         return _expand(result_set.all().result(timeout=self._timeout_s))
 
-    def _ensure_client(self) -> _Client:
-        if self._client is None:
+    def _ensure_client(self, slot: int = 0) -> _Client:
+        client = self._clients[slot]
+        if client is None:
             # A plain TCP probe first: it fails fast and cleanly on a closed or filtered port.
             try:
                 with socket.create_connection((self._host, self._port), self._connect_timeout_s):
@@ -282,10 +289,10 @@ class GremlinConnection:
                 raise ConnectionError(message) from exc
             timeout = self._timeout_s
             connect_timeout = self._connect_timeout_s
-            self._client = _Client(
+            client = self._clients[slot] = _Client(
                 self.url,
                 self._source,
-                pool_size=self._in_flight,
+                pool_size=1,
                 message_serializer=self._serializer,
                 transport_factory=lambda: _BoundedTransport(
                     connect_timeout,
@@ -295,11 +302,13 @@ class GremlinConnection:
                 ),
                 max_content_length=MAX_MESSAGE_BYTES,
             )
-        return self._client
+        return client
 
     def _drop_client(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            # A broken client may fail to close; it is discarded either way.
-            with contextlib.suppress(Exception):
-                client.close()
+        """Close every slot's client (a broken connection leaves the others in doubt too)."""
+        clients, self._clients = self._clients, [None] * self._in_flight
+        for client in clients:
+            if client is not None:
+                # A broken client may fail to close; it is discarded either way.
+                with contextlib.suppress(Exception):
+                    client.close()
