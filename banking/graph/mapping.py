@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from banking.errors import UsageError
@@ -75,11 +75,27 @@ class GraphBatch:
         return self.vertex_count + self.edge_count
 
 
+_EPOCH_NAIVE = datetime(1970, 1, 1)
+_EPOCH = _EPOCH_NAIVE.replace(tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
 def to_epoch_millis(value: Any) -> int:
     """Epoch milliseconds (UTC) of an ISO string, ``datetime`` or a number already in millis.
 
-    Naive timestamps are taken as UTC: the generators produce naive UTC times.
+    Naive timestamps are taken as UTC: the generators produce naive UTC times. (Floor division
+    of the ``timedelta``, as the sum of its days, seconds and milliseconds was: exact for dates
+    before 1970 too.)
     """
+    if type(value) is str:
+        # The generators' form (naive ISO text): subtracting a naive epoch skips attaching a
+        # zone to every timestamp of a load.
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is None:
+            return (parsed - _EPOCH_NAIVE) // _MILLISECOND
     if isinstance(value, bool):
         raise MappingError(f"not a timestamp: {value!r}")
     if isinstance(value, int):
@@ -94,9 +110,8 @@ def to_epoch_millis(value: Any) -> int:
             raise MappingError(f"not an ISO timestamp: {value!r}") from exc
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        delta = value - datetime(1970, 1, 1, tzinfo=UTC)
-        return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+            return (value - _EPOCH_NAIVE) // _MILLISECOND
+        return (value - _EPOCH) // _MILLISECOND
     raise MappingError(f"not a timestamp: {value!r}")
 
 
@@ -108,16 +123,21 @@ def label_of(entity_id: str) -> str:
     return label
 
 
-def _plain(value: Any) -> Any:
-    """A property value Gremlin stores as-is: dates as ISO text, everything else unchanged."""
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return value
+def _props(record: Mapping[str, Any], skip: frozenset[str]) -> dict[str, Any]:
+    """The record's values Gremlin stores as they are (dates as ISO text), less ``skip`` and
+    ``None``s."""
+    return {
+        k: v.isoformat() if isinstance(v, date) else v  # datetime is a date
+        for k, v in record.items()
+        if v is not None and k not in skip
+    }
 
 
-def _props(record: Mapping[str, Any], skip: Iterable[str]) -> dict[str, Any]:
-    skipped = set(skip)
-    return {k: _plain(v) for k, v in record.items() if v is not None and k not in skipped}
+# Record keys that become ids, endpoints or converted values rather than plain properties.
+_TRANSACTION_KEYS = frozenset(("txn_id", "from_account", "to_account", "timestamp"))
+_COMMUNICATION_KEYS = frozenset(("comm_id", "from_person", "to_person", "timestamp"))
+_OWNERSHIP_KEYS = frozenset(("link_id", "owner_id", "owner_type", "company_id"))
+_ID_KEYS = {key: frozenset((key,)) for key in ("person_id", "company_id", "account_id")}
 
 
 def _require(record: Mapping[str, Any], key: str, entity: str) -> Any:
@@ -128,7 +148,7 @@ def _require(record: Mapping[str, Any], key: str, entity: str) -> Any:
 
 
 def _vertex(record: Mapping[str, Any], id_key: str, entity: str) -> dict[str, Any]:
-    row = _props(record, (id_key,))
+    row = _props(record, _ID_KEYS[id_key])
     row["entity_id"] = _require(record, id_key, entity)
     return row
 
@@ -163,7 +183,7 @@ def _accounts(batch: GraphBatch, records: Sequence[Mapping[str, Any]]) -> None:
 
 def _transactions(batch: GraphBatch, records: Sequence[Mapping[str, Any]]) -> None:
     for record in records:
-        row = _props(record, ("txn_id", "from_account", "to_account", "timestamp"))
+        row = _props(record, _TRANSACTION_KEYS)
         row["edge_id"] = _require(record, "txn_id", "transactions")
         row["from_id"] = _require(record, "from_account", "transactions")
         row["to_id"] = _require(record, "to_account", "transactions")
@@ -174,7 +194,7 @@ def _transactions(batch: GraphBatch, records: Sequence[Mapping[str, Any]]) -> No
 
 def _communications(batch: GraphBatch, records: Sequence[Mapping[str, Any]]) -> None:
     for record in records:
-        row = _props(record, ("comm_id", "from_person", "to_person", "timestamp"))
+        row = _props(record, _COMMUNICATION_KEYS)
         row["edge_id"] = _require(record, "comm_id", "communications")
         row["from_id"] = _require(record, "from_person", "communications")
         row["to_id"] = _require(record, "to_person", "communications")
@@ -185,7 +205,7 @@ def _communications(batch: GraphBatch, records: Sequence[Mapping[str, Any]]) -> 
 
 def _ownership_links(batch: GraphBatch, records: Sequence[Mapping[str, Any]]) -> None:
     for record in records:
-        row = _props(record, ("link_id", "owner_id", "owner_type", "company_id"))
+        row = _props(record, _OWNERSHIP_KEYS)
         row["edge_id"] = _require(record, "link_id", "ownership_links")
         owner = _require(record, "owner_id", "ownership_links")
         row["from_id"] = owner

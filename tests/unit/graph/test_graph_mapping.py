@@ -127,6 +127,11 @@ def test_communications_link_persons():
         ("2024-01-01T01:00:00+01:00", 1704067200000),
         (datetime(2024, 1, 1, tzinfo=UTC), 1704067200000),
         (1704067200000, 1704067200000),
+        # Milliseconds are floored, before 1970 too.
+        ("2024-01-01T00:00:00.123999", 1704067200123),
+        ("1969-12-31T23:59:59.999500", -1),
+        (datetime(1969, 12, 31, 23, 59, 59, 999500), -1),
+        ("1969-12-31T23:59:59.999500+00:00", -1),
     ],
 )
 def test_timestamps_are_utc_epoch_millis(value, millis):
