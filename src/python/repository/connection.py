@@ -128,7 +128,8 @@ class _InFlight:
 
 
 class GremlinConnection:
-    """Submits bytecode to one server; thread-safe (requests are serialised on one socket)."""
+    """Submits bytecode to one server; thread-safe (a lock guards sending and reconnecting;
+    single requests share one socket, a batched write's requests take the slots in turn)."""
 
     def __init__(
         self,
@@ -206,9 +207,9 @@ class GremlinConnection:
         with self._lock:
             try:
                 client = self._ensure_client(slot)
-                self.request_count += 1
-                sent = client.send(client.request(bytecode))
-                return _InFlight(bytecode, sent.result(timeout=self._timeout_s))
+                written = client.send(client.request(bytecode)).result(timeout=self._timeout_s)
+                self.request_count += 1  # counted once written: a resend counts itself
+                return _InFlight(bytecode, written)
             except (struct.error, TypeError, ValueError):
                 return _InFlight(bytecode, None)  # raised again, as submit() raises it
             except (TimeoutError, *TRANSIENT_ERRORS):
