@@ -5,10 +5,11 @@ repository looks elements up by them). Vertex properties have single cardinality
 upsert replaces a value instead of appending a second one.
 
 Gremlin Server runs traversals on one thread (``gremlinPool: 1``) and reads its connections on
-one (``threadPoolWorker: 1``): TinkerGraph is not safe for concurrent writers (two writes in
-flight corrupted it once), and one reader thread and one executor run requests in the order they
-arrive, which lets a client keep two writes in flight in order (the repository's batched
-writes do: the server decodes the next request while it runs the current one).
+one (``threadPoolWorker: 1``, its default): TinkerGraph is not safe for concurrent writers (two
+writes in flight corrupted it once), and the repository keeps two requests of a batched write
+in flight (the server decodes the next while it runs the current one), which must then run one
+after the other. Requests on different connections may run in either order; the repository
+pipelines only writes of distinct elements, which commute.
 """
 
 from __future__ import annotations

@@ -173,29 +173,34 @@ class GremlinConnection:
         with self._lock:
             return self._submit(bytecode, retries)
 
-    def submit_each(self, bytecodes: Iterable[Bytecode]) -> Iterator[list[Any]]:
+    def submit_each(
+        self, bytecodes: Iterable[Bytecode], *, ordered: bool = False
+    ) -> Iterator[list[Any]]:
         """Results of each traversal in turn, as ``submit`` gives them, with up to
         ``in_flight`` requests on the wire: the next one is on the wire while the server runs
         the current one, so the server decodes it meanwhile and never waits for the client.
 
-        Gremlin Server runs requests one at a time in the order they arrive (``gremlinPool: 1``,
-        see ``banking.services.render``), and each request is written in full before the next
-        is sent, so writes apply in the order given. If a request fails on the server, the ones
-        sent after it are waited for (they may have been applied; upserts are idempotent)
-        before the error is raised. If the connection fails, the requests in flight are sent
-        again, one at a time, with the usual retries."""
+        Requests in flight together travel on different connections, so the server may run
+        them in either order: only traversals that commute (writes of distinct elements) may
+        go this way; ``ordered=True`` sends each once the one before has answered. Gremlin
+        Server runs one traversal at a time (``gremlinPool: 1``, see
+        ``banking.services.render``), so they never run at once. If a request fails on the
+        server, the ones sent after it are waited for (they may have been applied) before the
+        error is raised. If the connection fails, the requests in flight are sent again, one at
+        a time, with the usual retries."""
+        in_flight = 1 if ordered else self._in_flight
         pending = iter(bytecodes)
         window: deque[_InFlight] = deque()
         exhausted = False
         sent = 0
         while True:
-            while not exhausted and len(window) < self._in_flight:
+            while not exhausted and len(window) < in_flight:
                 bytecode = next(pending, None)
                 if bytecode is None:
                     exhausted = True
                 else:
                     # Slots in turn: the slot's previous request has been read by now.
-                    window.append(self._start(bytecode, sent % self._in_flight))
+                    window.append(self._start(bytecode, sent % in_flight))
                     sent += 1
             if not window:
                 return

@@ -59,9 +59,10 @@ class GraphRepository:
     ``url`` defaults to ``$GREMLIN_URL``, else the local server. ``cache_size`` > 0 keeps an LRU
     cache of point reads (``get_vertex``/``get_edge``) on this instance; every write clears it.
     ``request_count`` counts requests sent to the server (a deterministic benchmark counter).
-    ``in_flight`` is how many requests of a batched write may be on the wire at once: 2 needs a
-    server that runs requests one at a time in arrival order (``gremlinPool: 1``, as the
-    project's services are configured); pass 1 for any other server.
+    ``in_flight`` is how many requests of a batched write may be on the wire at once (only a
+    write whose rows have distinct keys is pipelined; one that repeats a key goes one request
+    at a time, in order): 2 needs a server that runs one traversal at a time
+    (``gremlinPool: 1``, as the project's services are configured); pass 1 for any other.
     """
 
     def __init__(
@@ -137,7 +138,7 @@ class GraphRepository:
         """Create or update vertices keyed by ``entity_id`` (their element id), ``batch_size``
         rows per request. ``batch_size=1`` is the one-request-per-element path, kept for
         comparison."""
-        upserts.check_vertex_rows(label, rows)
+        distinct = upserts.check_vertex_rows(label, rows)
         self.cache.clear()
         # Each chunk's rows become request items only when that request is next: built while
         # the server runs the one before (see GremlinConnection.submit_each).
@@ -145,14 +146,15 @@ class GraphRepository:
             upserts.upsert_vertices(self._g, upserts.vertex_items(label, chunk)).bytecode
             for chunk in upserts.chunks(rows, batch_size)
         )
-        return sum(_count(results) for results in self._conn.submit_each(requests))
+        answers = self._conn.submit_each(requests, ordered=not distinct)
+        return sum(_count(results) for results in answers)
 
     def upsert_edges(
         self, label: str, rows: Sequence[Mapping[str, Any]], batch_size: int = DEFAULT_BATCH_SIZE
     ) -> int:
         """Create or update edges keyed by ``edge_id`` (their element id, unique across labels);
         a missing endpoint becomes a bare vertex. An existing edge keeps its endpoints."""
-        upserts.check_edge_rows(label, rows)
+        distinct = upserts.check_edge_rows(label, rows)
         chunks = list(upserts.chunks(rows, batch_size))
         self.cache.clear()
         written = done = 0
@@ -163,7 +165,7 @@ class GraphRepository:
             )
             try:
                 with quiet_server_errors():
-                    for results in self._conn.submit_each(requests):
+                    for results in self._conn.submit_each(requests, ordered=not distinct):
                         written += _count(results)
                         done += 1
             except GraphQueryError:

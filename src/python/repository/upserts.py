@@ -85,18 +85,19 @@ def _edge_keys(label: str, row: Mapping[str, Any]) -> tuple[Any, Any, Any]:
         raise RowError(f"{label} row without {exc.args[0]!r}: {dict(row)!r:.200}") from None
 
 
-def check_vertex_rows(label: str, rows: Sequence[Mapping[str, Any]]) -> None:
+def check_vertex_rows(label: str, rows: Sequence[Mapping[str, Any]]) -> bool:
     """Raise :class:`RowError` for the first row without its key: a write checks all its rows
     before its first request, so a bad row writes nothing, although the request items are
-    built one chunk at a time."""
-    for row in rows:
-        _vertex_key(label, row)
+    built one chunk at a time. True if no key repeats: then the requests of the write commute
+    (each merges elements no other one touches) and may be in flight together."""
+    keys = {_vertex_key(label, row) for row in rows}
+    return len(keys) == len(rows)
 
 
-def check_edge_rows(label: str, rows: Sequence[Mapping[str, Any]]) -> None:
+def check_edge_rows(label: str, rows: Sequence[Mapping[str, Any]]) -> bool:
     """:func:`check_vertex_rows` for edge rows (edge id and both endpoints)."""
-    for row in rows:
-        _edge_keys(label, row)
+    keys = {_edge_keys(label, row)[0] for row in rows}
+    return len(keys) == len(rows)
 
 
 def vertex_items(label: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
-"""Two requests of a batched write in flight, against the real Gremlin Server: writes still
-apply in the order given, a failed request leaves the connection usable, and a bad row stops a
-write before its first request."""
+"""Two requests of a batched write in flight, against the real Gremlin Server: writes that
+repeat a key still apply in the order given, writes of distinct elements are pipelined, a failed
+request leaves the connections usable, and a bad row stops a write before its first request."""
 
 from __future__ import annotations
 
@@ -17,15 +17,29 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.mark.parametrize("batch_size", [1, 2, 7])
-def test_pipelined_writes_of_one_key_apply_in_the_order_given(
+def test_writes_that_repeat_a_key_apply_in_the_order_given(
     repo: GraphRepository, batch_size: int
 ) -> None:
-    # Every request rewrites the same vertex: a request overtaking the one before it would
-    # leave an earlier value behind.
+    # Every request rewrites the same vertex. Requests in flight together travel on different
+    # connections and may run in either order, so such a write goes one request at a time.
     rows = [{"entity_id": "PER-1", "n": i} for i in range(60)]
-    assert repo.upsert_vertices("person", rows, batch_size=batch_size) == 60
-    assert repo.get_vertex("PER-1")["n"] == 59
+    for _ in range(5):
+        assert repo.upsert_vertices("person", rows, batch_size=batch_size) == 60
+        assert repo.get_vertex("PER-1")["n"] == 59
+    edges = [{"edge_id": "E-1", "from_id": "PER-1", "to_id": "PER-1", "n": i} for i in range(30)]
+    assert repo.upsert_edges("knows", edges, batch_size=batch_size) == 30
+    assert repo.get_edge("E-1")["n"] == 29
     assert repo.counts()["vertices"]["person"] == 1
+    # Nothing of it went out on the second connection.
+    assert repo._conn._clients[1] is None
+
+
+def test_writes_of_distinct_elements_are_pipelined_and_all_land(repo: GraphRepository) -> None:
+    rows = [{"entity_id": f"PER-{i}", "n": i} for i in range(700)]
+    assert repo.upsert_vertices("person", rows, batch_size=50) == 700
+    assert repo._conn._clients[1] is not None  # the second slot carried requests
+    assert repo.counts()["vertices"]["person"] == 700
+    assert [repo.get_vertex(f"PER-{i}")["n"] for i in (0, 349, 699)] == [0, 349, 699]
 
 
 def test_a_rejected_request_in_flight_raises_and_leaves_the_connection_usable(

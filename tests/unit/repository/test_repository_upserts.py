@@ -93,3 +93,11 @@ def test_point_reads_and_restricted_queries_start_from_ids_not_property_lookups(
         first = t.bytecode.step_instructions[0]
         assert first[0] in ("V", "E") and len(first) > 1
         assert "has" not in _steps(t)[:2]
+
+
+def test_row_checks_say_whether_keys_repeat() -> None:
+    assert upserts.check_vertex_rows("person", [{"entity_id": "A"}, {"entity_id": "B"}])
+    assert not upserts.check_vertex_rows("person", [{"entity_id": "A"}, {"entity_id": "A"}])
+    edge = {"edge_id": "E", "from_id": "A", "to_id": "B"}
+    assert upserts.check_edge_rows("knows", [edge, {**edge, "edge_id": "F"}])
+    assert not upserts.check_edge_rows("knows", [edge, dict(edge)])
