@@ -87,15 +87,6 @@ def to_epoch_millis(value: Any) -> int:
     of the ``timedelta``, as the sum of its days, seconds and milliseconds was: exact for dates
     before 1970 too.)
     """
-    if type(value) is str:
-        # The generators' form (naive ISO text): subtracting a naive epoch skips attaching a
-        # zone to every timestamp of a load.
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            parsed = None
-        if parsed is not None and parsed.tzinfo is None:
-            return (parsed - _EPOCH_NAIVE) // _MILLISECOND
     if isinstance(value, bool):
         raise MappingError(f"not a timestamp: {value!r}")
     if isinstance(value, int):
@@ -109,7 +100,7 @@ def to_epoch_millis(value: Any) -> int:
         except ValueError as exc:
             raise MappingError(f"not an ISO timestamp: {value!r}") from exc
     if isinstance(value, datetime):
-        if value.tzinfo is None:
+        if value.tzinfo is None:  # subtracting a naive epoch: no zone attached per timestamp
             return (value - _EPOCH_NAIVE) // _MILLISECOND
         return (value - _EPOCH) // _MILLISECOND
     raise MappingError(f"not a timestamp: {value!r}")
