@@ -170,3 +170,13 @@ def bank(bank_repo, tmp_path_factory) -> Bank:
     records = {e: len(models[e]) for e in ENTITIES}
     source = "hand-made core + inject()"
     return Bank(records, models["patterns"], summary, source, {"models": models})
+
+
+@pytest.fixture(scope="session")
+def small_dataset(tmp_path_factory):
+    """A scale-0.001 dataset directory written by ``generate_bank`` (read-only for the tests
+    that share it: the load CLI and the graph benchmark)."""
+    generate = pytest.importorskip("banking.data_generators.orchestration").generate_bank
+    directory = tmp_path_factory.mktemp("small") / "data"
+    generate(0.001, 3, out_dir=directory, fmt="jsonl")
+    return directory

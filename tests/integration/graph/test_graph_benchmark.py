@@ -14,14 +14,6 @@ from banking_repository import GraphRepository
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def small_dataset(tmp_path_factory):
-    generate = pytest.importorskip("banking.data_generators.orchestration").generate_bank
-    directory = tmp_path_factory.mktemp("graph-benchmark") / "data"
-    generate(0.001, 5, out_dir=directory, fmt="jsonl")
-    return directory
-
-
 def test_rounds_load_everything_and_report_their_medians(small_dataset, gremlin_url):
     results = benchmark.run(str(small_dataset), gremlin_url, sample=60, batch_size=100, rounds=3)
     rounds = results["rounds"]

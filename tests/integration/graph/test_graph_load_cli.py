@@ -10,14 +10,6 @@ from banking_repository import GraphRepository
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def small_dataset(tmp_path_factory):
-    generate = pytest.importorskip("banking.data_generators.orchestration").generate_bank
-    directory = tmp_path_factory.mktemp("cli") / "data"
-    generate(0.001, 3, out_dir=directory, fmt="jsonl")
-    return directory
-
-
 def test_load_twice_reports_and_leaves_counts_unchanged(small_dataset, gremlin_url, capsys):
     args = ["load", str(small_dataset), "--gremlin", gremlin_url, "--batch-size", "200"]
     assert main([*args, "--drop", "--quiet"]) == 0
