@@ -77,12 +77,15 @@ def _timed_load(
     repo.write(_outside_endpoints(batch), batch_size=batch_size)
     before, started = repo.request_count, time.perf_counter()
     load(repo, batch)
-    seconds = time.perf_counter() - started
+    return _figures(len(batch), time.perf_counter() - started, repo.request_count - before)
+
+
+def _figures(elements: int, seconds: float, requests: int) -> dict[str, Any]:
     return {
-        "elements": len(batch),
+        "elements": elements,
         "seconds": seconds,
-        "elements_per_s": len(batch) / seconds,
-        "requests": repo.request_count - before,
+        "elements_per_s": elements / seconds if seconds > 0 else 0.0,
+        "requests": requests,
     }
 
 
@@ -91,12 +94,7 @@ def _load_round(repo: Any, reader: Any, one: GraphBatch, batch_size: int) -> dic
     pipelined = _timed_load(repo, one, batch_size, lambda r, b: r.write(b, batch_size=1))
     repo.drop_all()
     summary = load_dataset(reader, repo, batch_size=batch_size)
-    batched = {
-        "elements": summary.elements,
-        "seconds": summary.seconds,
-        "elements_per_s": summary.elements_per_second,
-        "requests": summary.requests,
-    }
+    batched = _figures(summary.elements, summary.seconds, summary.requests)
     rate = batched["elements_per_s"]
     return {
         "per_element": per_element,
