@@ -218,7 +218,7 @@ class GremlinConnection:
             except (struct.error, TypeError, ValueError):
                 return _InFlight(bytecode, None)  # raised again, as submit() raises it
             except (TimeoutError, *TRANSIENT_ERRORS):
-                self._drop_client()
+                self._drop_clients()
                 return _InFlight(bytecode, None)
 
     def _finish(self, head: _InFlight, window: deque[_InFlight]) -> list[Any]:
@@ -234,21 +234,21 @@ class GremlinConnection:
             raise GraphQueryError(f"Gremlin Server rejected the traversal: {exc}") from exc
         except TimeoutError as exc:
             with self._lock:
-                self._drop_client()
+                self._drop_clients()
             window.clear()
             raise GraphUnavailable(
                 f"Gremlin Server at {self.url} did not answer within {self._timeout_s} s"
             ) from exc
         except TRANSIENT_ERRORS:
             with self._lock:
-                self._drop_client()
+                self._drop_clients()
                 for later in window:  # lost with the connection: sent again in turn
                     later.result_set = None
                 return self._submit(head.bytecode, None)
 
     def close(self) -> None:
         with self._lock:
-            self._drop_client()
+            self._drop_clients()
 
     def _submit(self, bytecode: Bytecode, retries: int | None) -> list[Any]:
         attempts = 1 + (self._retries if retries is None else max(0, retries))
@@ -265,13 +265,13 @@ class GremlinConnection:
             except TimeoutError as exc:
                 # The request may still be running on the server: sending it again would
                 # pile work onto a server that is already too slow. The timeout is the bound.
-                self._drop_client()
+                self._drop_clients()
                 raise GraphUnavailable(
                     f"Gremlin Server at {self.url} did not answer within {self._timeout_s} s"
                 ) from exc
             except TRANSIENT_ERRORS as exc:
                 last = exc
-                self._drop_client()
+                self._drop_clients()
         reason = f"{type(last).__name__}: {last}" if last else "no answer"
         raise GraphUnavailable(
             f"Gremlin Server at {self.url} is unavailable after {attempts} attempt(s) ({reason})"
@@ -310,7 +310,7 @@ class GremlinConnection:
             )
         return client
 
-    def _drop_client(self) -> None:
+    def _drop_clients(self) -> None:
         """Close every slot's client (a broken connection leaves the others in doubt too)."""
         clients, self._clients = self._clients, [None] * self._in_flight
         for client in clients:
