@@ -138,12 +138,12 @@ class GraphRepository:
         """Create or update vertices keyed by ``entity_id`` (their element id), ``batch_size``
         rows per request. ``batch_size=1`` is the one-request-per-element path, kept for
         comparison."""
-        distinct = upserts.check_vertex_rows(label, rows)
+        distinct = upserts.vertex_rows(label, rows).check()
         self.cache.clear()
-        # Each chunk's rows become request items only when that request is next: built while
-        # the server runs the one before (see GremlinConnection.submit_each).
+        # Each chunk is encoded only when its request is next: while the server runs the one
+        # before (see GremlinConnection.submit_each).
         requests = (
-            upserts.upsert_vertices(self._g, upserts.vertex_items(label, chunk)).bytecode
+            upserts.upsert_vertices(self._g, upserts.vertex_rows(label, chunk)).bytecode
             for chunk in upserts.chunks(rows, batch_size)
         )
         answers = self._conn.submit_each(requests, ordered=not distinct)
@@ -154,13 +154,13 @@ class GraphRepository:
     ) -> int:
         """Create or update edges keyed by ``edge_id`` (their element id, unique across labels);
         a missing endpoint becomes a bare vertex. An existing edge keeps its endpoints."""
-        distinct = upserts.check_edge_rows(label, rows)
+        distinct = upserts.edge_rows(label, rows).check()
         chunks = list(upserts.chunks(rows, batch_size))
         self.cache.clear()
         written = done = 0
         while done < len(chunks):
             requests = (
-                upserts.upsert_edges(self._g, upserts.edge_items(label, c)).bytecode
+                upserts.upsert_edges(self._g, upserts.edge_rows(label, c)).bytecode
                 for c in chunks[done:]
             )
             try:
@@ -176,7 +176,7 @@ class GraphRepository:
                 chunk_rows = chunks[done]
                 endpoints = upserts.endpoint_items(chunk_rows)
                 self._run(upserts.create_vertices(self._g, endpoints))
-                chunk = upserts.edge_items(label, chunk_rows)
+                chunk = upserts.edge_rows(label, chunk_rows)
                 written += _count(self._run(upserts.upsert_edges(self._g, chunk)))
                 done += 1
         return written

@@ -96,8 +96,15 @@ def test_point_reads_and_restricted_queries_start_from_ids_not_property_lookups(
 
 
 def test_row_checks_say_whether_keys_repeat() -> None:
-    assert upserts.check_vertex_rows("person", [{"entity_id": "A"}, {"entity_id": "B"}])
-    assert not upserts.check_vertex_rows("person", [{"entity_id": "A"}, {"entity_id": "A"}])
+    assert upserts.vertex_rows("person", [{"entity_id": "A"}, {"entity_id": "B"}]).check()
+    assert not upserts.vertex_rows("person", [{"entity_id": "A"}, {"entity_id": "A"}]).check()
     edge = {"edge_id": "E", "from_id": "A", "to_id": "B"}
-    assert upserts.check_edge_rows("knows", [edge, {**edge, "edge_id": "F"}])
-    assert not upserts.check_edge_rows("knows", [edge, dict(edge)])
+    assert upserts.edge_rows("knows", [edge, {**edge, "edge_id": "F"}]).check()
+    assert not upserts.edge_rows("knows", [edge, dict(edge)]).check()
+
+
+def test_row_checks_treat_a_none_key_as_missing() -> None:
+    with pytest.raises(upserts.RowError, match="'to_id'"):
+        upserts.edge_rows("knows", [{"edge_id": "E", "from_id": "A", "to_id": None}]).check()
+    with pytest.raises(upserts.RowError, match="'entity_id'"):
+        upserts.vertex_rows("person", [{"entity_id": None}]).check()
