@@ -9,7 +9,7 @@ from banking.errors import UsageError
 from banking.services import manager
 from banking.services.settings import SERVICE_NAMES, ServiceSettings, parse_timeout
 
-ACTIONS = ("up", "down", "status", "logs", "env")
+ACTIONS = ("up", "down", "status", "logs", "env", "warm")
 HELP = """\
 up: resolve jars if needed, start what is not running, wait until each answers; Kafka starts
     empty unless --keep-data keeps the topics and offsets of this state folder's last run.
@@ -17,6 +17,8 @@ down: stop the processes recorded in the state folder (only those).
 status: each service's state and endpoint; exit 1 when one is not up.
 logs: the tail of each service's log.
 env: export lines for GREMLIN_URL and KAFKA_BOOTSTRAP.
+warm: --seconds (20) of benchmark-like traffic to each service, leaving no data behind: run it
+    before an asv run, so that a freshly started JVM's compilation is not measured.
 Environment: GREMLIN_PORT (8182), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1),
 BANKING_SERVICES_STATE (services/state), GREMLIN_HEAP/KAFKA_HEAP (1g),
 BANKING_SERVICES_TIMEOUT (180 s)."""
@@ -27,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", choices=SERVICE_NAMES, help="act on one service only")
     parser.add_argument("--lines", type=int, default=40, help="log lines to show (logs)")
     parser.add_argument("--timeout", help="seconds to wait for the services to answer (up)")
+    parser.add_argument(
+        "--seconds", type=float, default=20.0, help="warm: seconds of traffic per service"
+    )
     parser.add_argument(
         "--keep-data",
         action="store_true",
@@ -51,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
         return manager.down(settings, args.only)
     if args.action == "status":
         return manager.status(settings, args.only)
+    if args.action == "warm":
+        return manager.warm(settings, args.only, args.seconds)
     if args.action == "logs":
         if args.lines <= 0:
             raise UsageError(f"--lines must be positive, got {args.lines}")

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from banking.errors import ServiceUnavailable, UsageError
-from banking.services import launch, probes
+from banking.services import launch, probes, warmup
 from banking.services.jars import ensure_jars
 from banking.services.process import (
     ProcessRecord,
@@ -211,6 +211,32 @@ def status(settings: ServiceSettings, only: str | None = None, echo: Printer = p
     for state in states:
         echo(state.line())
     return 0 if all(s.up for s in states) else 1
+
+
+def warm(
+    settings: ServiceSettings,
+    only: str | None = None,
+    seconds: float = 20.0,
+    echo: Printer = print,
+) -> int:
+    """A few seconds of benchmark-like traffic to each service (see ``warmup``); any service
+    that answers, started here or not."""
+    warmup.check_seconds(seconds)
+    names = select(only)
+    for name in names:
+        if not answers(settings, name):
+            raise ServiceUnavailable(
+                f"{name} does not answer at {settings.endpoint(name)}: start it first "
+                "(services/run.sh up)"
+            )
+    for name in names:
+        started = time.monotonic()
+        if name == "gremlin":
+            done = f"{warmup.gremlin(settings.gremlin_url, seconds):,} elements written"
+        else:
+            done = f"{warmup.kafka(settings.kafka_bootstrap, seconds):,} messages fetched"
+        echo(f"{name}: warmed, {done} in {time.monotonic() - started:.1f} s")
+    return 0
 
 
 def logs(
