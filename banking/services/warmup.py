@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from banking.errors import UsageError
+from banking.errors import ServiceUnavailable, UsageError
 
 LABEL = "warmup"  # vertex label; ids carry the WARM- prefix, which no generated id has
 EDGE_LABEL = "warmup_link"
@@ -70,6 +70,15 @@ def gremlin(url: str, seconds: float) -> int:
 def kafka(bootstrap: str, seconds: float) -> int:
     """Produce (each codec in turn) and fetch back ~500-byte messages on a scratch topic for
     ``seconds``; returns the number of messages fetched."""
+    from kafka.errors import KafkaError
+
+    try:
+        return _kafka_traffic(bootstrap, seconds)
+    except KafkaError as exc:
+        raise ServiceUnavailable(f"kafka warm-up at {bootstrap} failed: {exc}") from None
+
+
+def _kafka_traffic(bootstrap: str, seconds: float) -> int:
     from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
     from kafka.admin import NewTopic
 
