@@ -53,24 +53,31 @@ def test_read_jumps_rejects_a_folder_that_is_not_a_site(tmp_path: Path):
         read_jumps(bad)
 
 
-def test_single_commit_jumps_are_reported_without_building(tmp_path: Path):
+def project_with_one_jump_commit(tmp_path: Path, subject: str, regressions: list):
+    """A one-commit asv project whose published site lists ``regressions`` at revision 9, the
+    commit itself (a single-commit range: nothing to build)."""
     repo = tmp_path / "repo"
     repo.mkdir()
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
     subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
     (repo / "asv.conf.json").write_text(json.dumps({"version": 1, "repo": "."}))
     subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
-    subprocess.run([*git, "commit", "-qm", "the culprit"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", subject], cwd=repo, check=True)
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
     ).stdout.strip()
-    html = make_site(
-        repo / "html", [["m.C.time_x", GRAPH, {}, None, 2.0, 1.0, [[None, 9, 1.0, 2.0]]]]
-    )
+    html = make_site(repo / "html", regressions)
     index = json.loads((html / "index.json").read_text())
     index["revision_to_hash"]["9"] = head
     (html / "index.json").write_text(json.dumps(index))
+    return repo, html, head
 
+
+TIME_JUMP = ["m.C.time_x", GRAPH, {}, None, 2.0, 1.0, [[None, 9, 1.0, 2.0]]]
+
+
+def test_single_commit_jumps_are_reported_without_building(tmp_path: Path):
+    repo, html, head = project_with_one_jump_commit(tmp_path, "the culprit", [TIME_JUMP])
     out = tmp_path / "c.json"
     code = run(["--root", str(repo), "--html", "html", "--write", "--json", str(out)])
     assert code == 0
@@ -80,6 +87,16 @@ def test_single_commit_jumps_are_reported_without_building(tmp_path: Path):
     page = (html / "culprits.html").read_text()
     assert head[:8] in page and "the culprit" in page
     assert NAV_LINK in (html / "index.html").read_text()
+
+
+def test_a_rising_rate_is_an_improvement_not_a_culprit(tmp_path: Path, capsys):
+    """asv lists every rise as a regression; for a `track_*_per_s` rate it is a speed-up."""
+    rate_jump = ["m.C.track_events_per_s", GRAPH, {}, None, 2.0, 1.0, [[None, 9, 100.0, 200.0]]]
+    repo, _, _ = project_with_one_jump_commit(tmp_path, "faster", [rate_jump, TIME_JUMP])
+    out = tmp_path / "c.json"
+    assert run(["--root", str(repo), "--html", "html", "--json", str(out)]) == 0
+    assert [c["benchmark"] for c in json.loads(out.read_text())["culprits"]] == ["m.C.time_x"]
+    assert "1 rise(s) of a rate left out" in capsys.readouterr().out
 
 
 def test_write_site_links_the_page_once(tmp_path: Path):

@@ -15,7 +15,7 @@ from .bisect import bisect
 from .decide import compare_sets, counter_direction, siblings
 from .model import Kind, Measurement
 from .policy import Policy, PolicyError, load_policy
-from .results import load_commit
+from .results import kind_of, load_commit, load_meta
 from .site import Jump, SiteError, read_jumps, show_commit_url, write_site
 
 
@@ -26,6 +26,14 @@ def probe_regex(key: str) -> str:
     prefix = rf"{re.escape(module)}\.{re.escape(cls)}\w*" if module else re.escape(cls)
     # asv matches a parameterized benchmark's regex against "name(params)" only.
     return rf"^(?:{re.escape(key)}|{prefix}\.track_\w+)(?:\(.*\))?$"
+
+
+def is_rising_rate(jump: Jump, meta: dict[str, dict], policy: Policy) -> bool:
+    """asv lists every rise of a benchmark's value as a regression; for a throughput (a rate:
+    higher is better) a rise is an improvement, and pinning it would call a speed-up a
+    regression on the culprits page."""
+    key = jump.name.split("(")[0]
+    return kind_of(key, meta.get(key, {}), policy) is Kind.THROUGHPUT and jump.after > jump.before
 
 
 @dataclass
@@ -232,11 +240,15 @@ def run(argv: list[str] | None = None) -> int:
         else:
             results_dir = project.path("results_dir", "results")
             config = project.config
+        policy = load_policy(args.thresholds)
+        meta = load_meta(results_dir)
+        rising = [j for j in jumps if is_rising_rate(j, meta, policy)]
+        jumps = [j for j in jumps if not is_rising_rate(j, meta, policy)]
         finder = Finder(
             project=project,
             config=config,
             results_dir=results_dir,
-            policy=load_policy(args.thresholds),
+            policy=policy,
             log=args.log or project.root / ".asv" / "culprit.log",
             fresh_endpoints=args.fresh_endpoints,
             machine_override=args.machine,
@@ -254,6 +266,8 @@ def run(argv: list[str] | None = None) -> int:
             )
         else:
             print(f"{c['benchmark']}: not pinned: {c.get('reason', '')}")
+    if rising:
+        print(f"{len(rising)} rise(s) of a rate left out: for a rate, higher is better")
     print(f"{len(culprits)} regression(s), {len(finder.built)} commit(s) built in total")
     if args.write:
         for path in write_site(html_dir, culprits):
