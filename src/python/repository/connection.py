@@ -112,6 +112,10 @@ def _expand(raw: list[Any]) -> list[Any]:
     return results
 
 
+def _rejected(exc: GremlinServerError) -> GraphQueryError:
+    return GraphQueryError(f"Gremlin Server rejected the traversal: {exc}")
+
+
 class _InFlight:
     """A request sent and not yet read (``result_set`` None: to be sent again, synchronously)."""
 
@@ -211,10 +215,7 @@ class GremlinConnection:
         it); a request that cannot be sent is left to ``_finish``, which retries it."""
         with self._lock:
             try:
-                client = self._ensure_client(slot)
-                written = client.send(client.request(bytecode)).result(timeout=self._timeout_s)
-                self.request_count += 1  # counted once written: a resend counts itself
-                return _InFlight(bytecode, written)
+                return _InFlight(bytecode, self._send(bytecode, slot))
             except (struct.error, TypeError, ValueError):
                 return _InFlight(bytecode, None)  # raised again, as submit() raises it
             except (TimeoutError, *TRANSIENT_ERRORS):
@@ -231,14 +232,12 @@ class GremlinConnection:
             for later in window:  # let them finish; the caller decides what to replay
                 later.wait_quietly(self._timeout_s)
             window.clear()
-            raise GraphQueryError(f"Gremlin Server rejected the traversal: {exc}") from exc
+            raise _rejected(exc) from exc
         except TimeoutError as exc:
             with self._lock:
                 self._drop_clients()
             window.clear()
-            raise GraphUnavailable(
-                f"Gremlin Server at {self.url} did not answer within {self._timeout_s} s"
-            ) from exc
+            raise self._no_answer() from exc
         except TRANSIENT_ERRORS:
             with self._lock:
                 self._drop_clients()
@@ -259,16 +258,14 @@ class GremlinConnection:
             try:
                 return self._submit_once(bytecode)
             except GremlinServerError as exc:
-                raise GraphQueryError(f"Gremlin Server rejected the traversal: {exc}") from exc
+                raise _rejected(exc) from exc
             except (struct.error, TypeError, ValueError) as exc:
                 raise GraphQueryError(f"cannot serialise the request: {exc}") from exc
             except TimeoutError as exc:
                 # The request may still be running on the server: sending it again would
                 # pile work onto a server that is already too slow. The timeout is the bound.
                 self._drop_clients()
-                raise GraphUnavailable(
-                    f"Gremlin Server at {self.url} did not answer within {self._timeout_s} s"
-                ) from exc
+                raise self._no_answer() from exc
             except TRANSIENT_ERRORS as exc:
                 last = exc
                 self._drop_clients()
@@ -278,10 +275,20 @@ class GremlinConnection:
         ) from last
 
     def _submit_once(self, bytecode: Bytecode) -> list[Any]:
-        client = self._ensure_client()
+        return _expand(self._send(bytecode).all().result(timeout=self._timeout_s))
+
+    def _send(self, bytecode: Bytecode, slot: int = 0) -> ResultSet:
+        """Send ``bytecode`` on ``slot``'s connection; returns once it is written. Counted
+        then, so an attempt that could not be written and is sent again counts once."""
+        client = self._ensure_client(slot)
+        written = client.send(client.request(bytecode)).result(timeout=self._timeout_s)
         self.request_count += 1
-        result_set = client.send(client.request(bytecode)).result(timeout=self._timeout_s)
-        return _expand(result_set.all().result(timeout=self._timeout_s))
+        return written
+
+    def _no_answer(self) -> GraphUnavailable:
+        return GraphUnavailable(
+            f"Gremlin Server at {self.url} did not answer within {self._timeout_s} s"
+        )
 
     def _ensure_client(self, slot: int = 0) -> _Client:
         client = self._clients[slot]
