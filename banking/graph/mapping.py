@@ -100,9 +100,9 @@ def to_epoch_millis(value: Any) -> int:
         except ValueError as exc:
             raise MappingError(f"not an ISO timestamp: {value!r}") from exc
     if isinstance(value, datetime):
-        if value.tzinfo is None:  # subtracting a naive epoch: no zone attached per timestamp
-            return (value - _EPOCH_NAIVE) // _MILLISECOND
-        return (value - _EPOCH) // _MILLISECOND
+        # A naive value subtracts the naive epoch: no zone attached per timestamp.
+        epoch = _EPOCH_NAIVE if value.tzinfo is None else _EPOCH
+        return (value - epoch) // _MILLISECOND
     raise MappingError(f"not a timestamp: {value!r}")
 
 
