@@ -162,11 +162,8 @@ def endpoint_items(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         for side in ("from", "to"):
             entity_id = row[f"{side}_id"]
             if entity_id not in seen:
-                label = endpoint_label(row, side)
-                seen[entity_id] = {
-                    KEY: {T.id: entity_id},
-                    CREATE: {T.label: label, VERTEX_KEY: entity_id},
-                }
+                bare = vertex_rows(endpoint_label(row, side), [{VERTEX_KEY: entity_id}])
+                (seen[entity_id],) = bare.items()
     return list(seen.values())
 
 
