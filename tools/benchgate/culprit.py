@@ -242,8 +242,9 @@ def run(argv: list[str] | None = None) -> int:
             config = project.config
         policy = load_policy(args.thresholds)
         meta = load_meta(results_dir)
-        rising = [j for j in jumps if is_rising_rate(j, meta, policy)]
-        jumps = [j for j in jumps if not is_rising_rate(j, meta, policy)]
+        rises = [is_rising_rate(j, meta, policy) for j in jumps]
+        rising = [j for j, rise in zip(jumps, rises, strict=True) if rise]
+        jumps = [j for j, rise in zip(jumps, rises, strict=True) if not rise]
         finder = Finder(
             project=project,
             config=config,
