@@ -14,6 +14,7 @@ class Kind(StrEnum):
     MEMORY = "memory"
     COUNTER = "counter"
     THROUGHPUT = "throughput"
+    INSTRUCTIONS = "instructions"
 
 
 @dataclass(frozen=True)
@@ -54,3 +55,29 @@ class Measurement:
 def entry_name(key: str, params: tuple[str, ...]) -> str:
     """asv's display name: ``key(p1, p2)`` or just ``key``."""
     return f"{key}({', '.join(params)})" if params else key
+
+
+INSTRUCTIONS_PREFIX = "track_instructions_"
+
+
+def is_instructions(key: str) -> bool:
+    """An instruction count under callgrind (benchmarks/instructions.py): deterministic."""
+    return key.rpartition(".")[2].startswith(INSTRUCTIONS_PREFIX)
+
+
+def instructions_twin(key: str) -> str | None:
+    """The instruction-count twin of a ``time_`` benchmark: ``mod.Class.time_op`` ->
+    ``mod.ClassInstructions.track_instructions_op`` (same params); None for other kinds."""
+    cls_path, _, method = key.rpartition(".")
+    if not method.startswith("time_"):
+        return None
+    return f"{cls_path}Instructions.{INSTRUCTIONS_PREFIX}{method.removeprefix('time_')}"
+
+
+def timed_of(key: str) -> str | None:
+    """The ``time_`` benchmark an instruction count twins (inverse of ``instructions_twin``)."""
+    cls_path, _, method = key.rpartition(".")
+    if not method.startswith(INSTRUCTIONS_PREFIX) or not cls_path.endswith("Instructions"):
+        return None
+    op = method.removeprefix(INSTRUCTIONS_PREFIX)
+    return f"{cls_path.removesuffix('Instructions')}.time_{op}"

@@ -23,7 +23,8 @@ class Policy:
     ``default_factor``: ratio after/before at or above which a noisy benchmark (time, memory,
     throughput) counts as changed. ``thresholds``: regex -> factor overrides, matched against
     the entry name (``module.Class.time_x(params)``); like asv, the largest matching factor wins.
-    ``counter_factor``: the same for deterministic track_ counters. ``counter_tolerance``: a
+    ``counter_factor``: the same for deterministic track_ counters; ``instruction_factor`` for
+    instruction counts under callgrind (they repeat to parts per million). ``counter_tolerance``: a
     counter within this relative change counts as unchanged when confirming a timing change.
     ``fast_share``: timings are compared on the fastest share of their samples (stats.fastest);
     1.0 compares all samples like asv. ``strong_p`` / ``weak_p``: Mann-Whitney p-values for
@@ -34,6 +35,7 @@ class Policy:
 
     default_factor: float = 1.15
     counter_factor: float = 1.02
+    instruction_factor: float = 1.01
     counter_tolerance: float = 0.005
     strong_p: float = 0.002
     weak_p: float = 0.05
@@ -42,7 +44,12 @@ class Policy:
     thresholds: dict[str, float] = field(default_factory=dict)
 
     def factor_for(self, name: str, kind: Kind) -> float:
-        base = self.counter_factor if kind is Kind.COUNTER else self.default_factor
+        if kind is Kind.INSTRUCTIONS:
+            base = self.instruction_factor
+        elif kind is Kind.COUNTER:
+            base = self.counter_factor
+        else:
+            base = self.default_factor
         matched = [f for rx, f in self.thresholds.items() if re.search(rx, name)]
         return max(matched) if matched else base
 
@@ -55,6 +62,7 @@ class Policy:
         return Policy(
             default_factor=factor,
             counter_factor=self.counter_factor,
+            instruction_factor=self.instruction_factor,
             counter_tolerance=self.counter_tolerance,
             strong_p=self.strong_p,
             weak_p=self.weak_p,
@@ -67,6 +75,7 @@ class Policy:
 _FIELDS = {
     "default_factor",
     "counter_factor",
+    "instruction_factor",
     "counter_tolerance",
     "strong_p",
     "weak_p",
@@ -102,6 +111,7 @@ def load_policy(path: Path | None) -> Policy:
         for key in (
             "default_factor",
             "counter_factor",
+            "instruction_factor",
             "counter_tolerance",
             "strong_p",
             "weak_p",
@@ -112,7 +122,7 @@ def load_policy(path: Path | None) -> Policy:
     except (re.error, TypeError, ValueError) as exc:
         raise PolicyError(f"bad value in {path}: {exc}") from None
     policy = Policy(**data)
-    if policy.default_factor <= 1.0 or policy.counter_factor < 1.0:
+    if policy.default_factor <= 1.0 or min(policy.counter_factor, policy.instruction_factor) < 1.0:
         raise PolicyError(f"factors in {path} must be ratios > 1 (e.g. 1.15 for +15%)")
     if not 0.0 < policy.fast_share <= 1.0:
         raise PolicyError(f"fast_share in {path} must be in (0, 1]")

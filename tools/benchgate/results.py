@@ -9,7 +9,7 @@ from pathlib import Path
 
 from asv.results import iter_results_for_machine_and_hash
 
-from .model import Kind, Measurement, entry_name
+from .model import Kind, Measurement, entry_name, is_instructions
 from .policy import Policy
 
 _TYPE_KIND = {"time": Kind.TIME, "memory": Kind.MEMORY, "peakmemory": Kind.MEMORY}
@@ -25,6 +25,8 @@ def load_meta(results_dir: Path) -> dict[str, dict]:
 
 
 def kind_of(key: str, meta: dict, policy: Policy) -> Kind:
+    if is_instructions(key) or meta.get("unit") == "instructions":
+        return Kind.INSTRUCTIONS
     btype = meta.get("type") or key.rpartition(".")[2].split("_", 1)[0]
     if btype in _TYPE_KIND:
         return _TYPE_KIND[btype]
