@@ -338,10 +338,15 @@ def decide(
             ci = intervals.get((s.graph.rpartition("/")[0], s.name))
             last, best, found = asv_steps(pts, factor, higher, start_rev, ci)
         if s.kind in (Kind.INSTRUCTIONS, Kind.COUNTER):
-            taken = [(f.before_rev, f.after_rev) for f in found]
+            # A creep explains the jumps inside its range better than one step pinned to a
+            # commit in its middle (asv's detection sees a counter's creep as one step).
             for c in creeping(pts, factor, higher, start_rev):
-                if not any(a < c.after_rev and c.before_rev < b for a, b in taken):
-                    found.append(c)
+                found = [
+                    f
+                    for f in found
+                    if not (f.before_rev < c.after_rev and c.before_rev < f.after_rev)
+                ]
+                found.append(c)
             if found and last is None:
                 last = pts[-1][1]
                 costs = [_cost(v, higher) for _, v in pts if v > 0]

@@ -114,7 +114,13 @@ def run(argv: list[str] | None = None) -> int:
             "dropped_points_of_non_code_commits": history.dropped_points,
         }
         write_regressions(html_dir, history.regressions, detail)
-        write_feed(html_dir, results_dir, conf.get("project", ""), history.regressions)
+        try:
+            write_feed(html_dir, results_dir, conf.get("project", ""), history.regressions)
+        except KeyError as exc:
+            # A listed commit without stored results (no run date for the feed): better no
+            # feed than asv's, which would contradict the page.
+            (html_dir / "regressions.xml").unlink(missing_ok=True)
+            print(f"publish_site: warning: no regressions.xml, no results for {exc}")
         after = asv_listing(html_dir, code, index, policy)
     except (InfraError, SiteError, HistoryError, PolicyError, CommitsError, OSError) as exc:
         print(f"publish_site: error: {exc}", file=sys.stderr)
