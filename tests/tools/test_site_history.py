@@ -290,3 +290,29 @@ def test_publish_step_and_culprit_finder_list_the_same_jumps(tmp_path: Path):
     assert notes["m.C.track_bytes"].startswith("creeping: 3 consecutive code commits")
     assert notes["m.C.track_down_per_s"].startswith("asv step detection: the value fell")
     assert "creeping: 3 consecutive" in (html / "culprits.html").read_text()
+
+
+def test_asv_conf_thresholds_agree_with_the_policy_the_site_uses():
+    import re
+
+    from asv import util
+    from benchgate.history import factor_for
+    from benchgate.model import Kind
+    from benchgate.policy import load_policy
+
+    root = Path(__file__).resolve().parents[2]
+    conf = util.load_json(str(root / "asv.conf.json"), api_version=1, js_comments=True)
+    policy = load_policy(None)
+
+    def asv_threshold(entry: str) -> float:
+        found = [float(v) for p, v in conf["regressions_thresholds"].items() if re.match(p, entry)]
+        return max(found)
+
+    for entry, kind in (
+        ("m.C.time_x(1)@main", Kind.TIME),
+        ("m.C.track_events_per_s@main", Kind.THROUGHPUT),
+        ("m.C.peakmem_x@main", Kind.MEMORY),
+        ("m.C.track_bytes('a')@main", Kind.COUNTER),
+        ("m.CInstructions.track_instructions_x(1)@main", Kind.INSTRUCTIONS),
+    ):
+        assert asv_threshold(entry) == pytest.approx(factor_for(kind, policy) - 1), entry
