@@ -194,3 +194,22 @@ def test_regressions_page_renders(site_url: str, browser) -> None:
     )
     _screenshot(browser, "regressions")
     assert _console_errors(browser) == []
+
+
+def test_regressions_page_lists_every_jump_of_regressions_json(site_url: str, browser) -> None:
+    """tools/publish_site.py rewrites regressions.json; asv's page must still render all of it."""
+    from selenium.webdriver.common.by import By
+
+    data = json.loads((HTML_DIR / "regressions.json").read_text())
+    jumps = sum(len(r[6]) for r in data["regressions"])
+    browser.get(f"{site_url}/index.html#/regressions")
+    selector = "#regressions-body table:not(.ignored) tbody tr"
+    if jumps:
+        _wait(
+            browser,
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, selector)) >= jumps or False,
+            f"the regressions page shows fewer than the {jumps} jumps of regressions.json",
+        )
+    rows = browser.find_elements(By.CSS_SELECTOR, selector)
+    assert len(rows) == jumps
+    assert _console_errors(browser) == []

@@ -42,6 +42,9 @@ class Policy:
     fast_share: float = 0.34
     throughput: str = r"(per_s|per_sec|throughput|_rate)\b"
     thresholds: dict[str, float] = field(default_factory=dict)
+    # Site history (tools/benchgate/history.py): factor per Kind value for the published
+    # regressions, commit after commit rather than A/B, e.g. {"time": 1.4, "memory": 1.05}.
+    history_factors: dict[str, float] = field(default_factory=dict)
 
     def factor_for(self, name: str, kind: Kind) -> float:
         if kind is Kind.INSTRUCTIONS:
@@ -82,6 +85,7 @@ _FIELDS = {
     "fast_share",
     "throughput",
     "thresholds",
+    "history_factors",
 }
 
 
@@ -121,6 +125,14 @@ def load_policy(path: Path | None) -> Policy:
                 data[key] = float(data[key])
     except (re.error, TypeError, ValueError) as exc:
         raise PolicyError(f"bad value in {path}: {exc}") from None
+    # Site history factors (tools/benchgate/history.py): Kind value -> ratio.
+    history = data.get("history_factors", {})
+    try:
+        data["history_factors"] = {str(k): float(v) for k, v in dict(history).items()}
+    except (TypeError, ValueError) as exc:
+        raise PolicyError(f"bad 'history_factors' in {path}: {exc}") from None
+    if any(f <= 1.0 for f in data["history_factors"].values()):
+        raise PolicyError(f"history_factors in {path} must be ratios > 1")
     policy = Policy(**data)
     if policy.default_factor <= 1.0 or min(policy.counter_factor, policy.instruction_factor) < 1.0:
         raise PolicyError(f"factors in {path} must be ratios > 1 (e.g. 1.15 for +15%)")

@@ -1,0 +1,420 @@
+"""The published history's regressions, decided by direction, code commits and kind.
+
+``asv publish`` lists every rise of a value as a regression (a rising rate is a speed-up), never
+a falling rate, pins jumps to commits that change no package code and applies one threshold per
+regex. This module re-decides the regressions from the graph series asv publish wrote
+(``html/graphs/...json``, ``html/index.json``), so that no other reader of asv's results is
+needed:
+
+1. direction: a regression is a move in the worse direction, down for rates
+   (``Policy.is_throughput``), up for everything else;
+2. only code commits (``commits.code_commits``): points of commits that change no package code
+   measure their code ancestor's code and are dropped before detection, so every jump runs
+   between two code commits;
+3. thresholds per kind from the policy: ``instruction_factor``, ``counter_factor`` and
+   ``history_factors`` (time, throughput, memory); a ``time_`` jump whose instruction-count twin
+   (``model.instructions_twin``) has values at both ends is decided by the twin and not listed;
+4. detection: asv's own step detection (``asv.step_detect``, as asv publish runs it) for noisy
+   series and counters; instruction counts repeat exactly, so any step past the threshold
+   between consecutive code commits is real (``exact``). For instruction counts and counters, a
+   run of three or more consecutive code commits, each worse by at least half the threshold and
+   none past it alone, that is past the threshold together is one ``creeping`` regression
+   spanning the run.
+
+The result keeps asv's regressions.json layout; ``details`` says which rule listed each jump.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from asv.graph import Graph
+from asv.step_detect import detect_regressions, detect_steps
+
+from .commits import code_commits
+from .model import Kind, instructions_twin
+from .policy import Policy
+from .results import kind_of, load_commit
+
+CREEP_MIN_STEPS = 3
+DEFAULT_HISTORY_FACTORS = {
+    Kind.TIME: 1.4,
+    Kind.THROUGHPUT: 1.4,
+    Kind.MEMORY: 1.05,
+}
+
+
+class HistoryError(ValueError):
+    """html/ lacks asv's index.json or a graph is malformed."""
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of one published graph: an entry (benchmark and parameter combination)."""
+
+    name: str
+    key: str
+    graph: str
+    param_index: int | None
+    kind: Kind
+    unit: str
+    points: tuple[tuple[int, float], ...]
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.kind is Kind.THROUGHPUT
+
+
+@dataclass(frozen=True)
+class Found:
+    """One regression of one series: ``before_rev`` is always the last code commit before the
+    change (``pinned`` says whether it is also the only code commit in the range)."""
+
+    before_rev: int
+    after_rev: int
+    before: float
+    after: float
+    rule: str
+    steps: int = 1
+    pinned: bool = False
+
+
+@dataclass
+class History:
+    """What the site lists (``regressions``, asv's layout) and why (``details``)."""
+
+    regressions: list[list] = field(default_factory=list)
+    details: list[dict] = field(default_factory=list)
+    series: int = 0
+    dropped_points: int = 0
+    twin_decided: list[dict] = field(default_factory=list)
+
+    @property
+    def jumps(self) -> int:
+        return sum(len(r[6]) for r in self.regressions)
+
+
+def factor_for(kind: Kind, policy: Policy) -> float:
+    """The site's threshold for a kind, as a ratio (1.01 = 1%)."""
+    if kind is Kind.INSTRUCTIONS:
+        return policy.instruction_factor
+    if kind is Kind.COUNTER:
+        return policy.counter_factor
+    return policy.history_factors.get(str(kind), DEFAULT_HISTORY_FACTORS[kind])
+
+
+def _value(v: object) -> float | None:
+    if v is None or isinstance(v, bool):
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) or math.isinf(f) else f
+
+
+def read_index(html_dir: Path) -> dict:
+    try:
+        return json.loads((Path(html_dir) / "index.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise HistoryError(f"{html_dir} is not a published asv site: {exc}") from None
+
+
+def graph_params(index: dict) -> set[str]:
+    """The graph parameters asv puts into each regression: those with more than one value."""
+    values: dict[str, set] = {}
+    for params in index.get("graph_param_list", []):
+        for k, v in params.items():
+            values.setdefault(k, set())
+            if v:
+                values[k].add(v)
+    return {k for k, v in values.items() if len(v) > 1}
+
+
+def load_series(html_dir: Path, policy: Policy, index: dict | None = None) -> list[Series]:
+    """Every (benchmark, parameter combination, graph) series asv publish wrote."""
+    html_dir = Path(html_dir)
+    index = read_index(html_dir) if index is None else index
+    out: list[Series] = []
+    for params in index.get("graph_param_list", []):
+        for key, bench in sorted(index.get("benchmarks", {}).items()):
+            rel = Graph.get_file_path(params, key) + ".json"
+            path = html_dir / rel
+            if not path.is_file():
+                continue
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise HistoryError(f"unreadable graph {path}: {exc}") from None
+            kind = kind_of(key, bench, policy)
+            unit = bench.get("unit") or ""
+            combos = list(itertools.product(*bench.get("params") or []))
+            if not bench.get("params"):
+                pts = tuple((int(r), v) for r, x in data if (v := _value(x)) is not None)
+                out.append(Series(key, key, rel, None, kind, unit, pts))
+                continue
+            for j, combo in enumerate(combos):
+                pts = tuple(
+                    (int(r), v)
+                    for r, xs in data
+                    if isinstance(xs, list) and j < len(xs) and (v := _value(xs[j])) is not None
+                )
+                name = f"{key}({', '.join(combo)})"
+                out.append(Series(name, key, rel, j, kind, unit, pts))
+    return out
+
+
+def _cost(v: float, higher_is_better: bool) -> float:
+    """Lower-is-better form: a rate becomes time per unit."""
+    return 1.0 / v if higher_is_better else v
+
+
+def _weight(ci: tuple[float, float] | None, higher: bool) -> float | None:
+    """asv's data-point weight (asv._stats.get_weight: 2 / width of the 99% interval), for the
+    lower-is-better form of the value."""
+    if ci is None:
+        return None
+    a, b = ci
+    if higher:
+        if a <= 0 or b <= 0:
+            return None
+        a, b = 1.0 / a, 1.0 / b
+    width = abs(b - a)
+    return None if width == 0 or math.isinf(width) or math.isnan(width) else 2.0 / width
+
+
+def asv_steps(
+    points: list[tuple[int, float]],
+    factor: float,
+    higher: bool,
+    start_rev: int,
+    ci: dict[int, tuple[float, float]] | None = None,
+) -> tuple[float | None, float | None, list[Found]]:
+    """asv publish's detection (asv.graph._compute_graph_steps + detect_regressions) on the
+    lower-is-better form of the series, weighted like asv when ``ci`` (99% intervals by
+    revision) is given. Returns (last, best, found) in the series' own units."""
+    pts = [(r, v) for r, v in points if v > 0 or not higher]
+    if not pts:
+        return None, None, []
+    x = [r for r, _ in pts]
+    y = [_cost(v, higher) for _, v in pts]
+    w = [_weight(ci.get(r), higher) for r in x] if ci else None
+    steps = [(x[lo], x[hi - 1] + 1, v, m, e) for lo, hi, v, m, e in detect_steps(y, w)]
+    steps = [s for s in steps if s[1] >= start_rev]
+    last, best, jumps = detect_regressions(steps, factor - 1.0)
+    if last is None:
+        return None, None, []
+    back = (lambda c: 1.0 / c) if higher else (lambda c: c)
+    found = [Found(rb, ra, back(cb), back(ca), "step") for rb, ra, cb, ca in jumps]
+    return back(last), back(best), found
+
+
+def exact_steps(
+    points: list[tuple[int, float]], factor: float, higher: bool, start_rev: int
+) -> list[Found]:
+    """Deterministic series: a step between consecutive code commits worse by ``factor`` or
+    more, unless a later commit undid it (the best value after it is back within ``factor``)."""
+    cost = [(r, _cost(v, higher), v) for r, v in points if v > 0 or not higher]
+    found = []
+    best_after = math.inf
+    best_raw = None
+    for i in range(len(cost) - 1, 0, -1):
+        r, c, raw = cost[i]
+        if c < best_after:
+            best_after, best_raw = c, raw
+        rp, cp, rawp = cost[i - 1]
+        if r >= start_rev and cp > 0 and best_after >= cp * factor:
+            found.append(Found(rp, r, rawp, best_raw, "exact"))
+    found.reverse()
+    return found
+
+
+def creeping(
+    points: list[tuple[int, float]], factor: float, higher: bool, start_rev: int
+) -> list[Found]:
+    """Runs of >= CREEP_MIN_STEPS consecutive code commits each worse by at least half the
+    threshold and none past it alone, together past it (and not undone later)."""
+    cost = [(r, _cost(v, higher), v) for r, v in points if v > 0]
+    floor = 1.0 + (factor - 1.0) / 2
+    n = len(cost)
+    best_after = [math.inf] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        best_after[i] = min(best_after[i + 1], cost[i][1])
+    found = []
+    i = 0
+    while i < n - 1:
+        j = i
+        while j < n - 1 and floor <= cost[j + 1][1] / cost[j][1] < factor:
+            j += 1
+        steps = j - i
+        if (
+            steps >= CREEP_MIN_STEPS
+            and cost[j][0] >= start_rev
+            and cost[j][1] >= cost[i][1] * factor
+            and best_after[j] >= cost[i][1] * factor
+        ):
+            after = best_after[j]
+            raw_after = 1.0 / after if higher else after
+            found.append(Found(cost[i][0], cost[j][0], cost[i][2], raw_after, "creeping", steps))
+        i = max(j, i + 1)
+    return found
+
+
+def load_intervals(
+    results_dir: Path, index: dict, policy: Policy
+) -> dict[tuple[str, str], dict[int, tuple[float, float]]]:
+    """99% intervals by (graph folder, entry name) and revision, from the stored results
+    (benchgate.results), for asv's weights. Only where each machine has one graph folder (one
+    environment); elsewhere detection runs unweighted."""
+    out: dict[tuple[str, str], dict[int, tuple[float, float]]] = {}
+    param_list = index.get("graph_param_list", [])
+    machines = [p.get("machine") for p in param_list]
+    for params in param_list:
+        machine = params.get("machine")
+        if not machine or machines.count(machine) != 1:
+            continue
+        folder = Graph.get_file_path(params, "x").rpartition("/")[0]
+        for rev, commit in index.get("revision_to_hash", {}).items():
+            for name, m in load_commit(Path(results_dir), machine, commit, policy).items():
+                if m.ci is not None:
+                    out.setdefault((folder, name), {})[int(rev)] = m.ci
+    return out
+
+
+def decide(
+    html_dir: Path,
+    repo: Path,
+    policy: Policy,
+    first_commit: str | None = None,
+    results_dir: Path | None = None,
+) -> History:
+    """Re-decide the regressions of a published site (see the module docstring); with
+    ``results_dir``, asv's step detection is weighted like asv publish weights it."""
+    html_dir = Path(html_dir)
+    index = read_index(html_dir)
+    rev_to_hash = {int(k): v for k, v in index.get("revision_to_hash", {}).items()}
+    if not rev_to_hash:
+        return History()
+    hash_to_rev = {h: r for r, h in rev_to_hash.items()}
+    newest = rev_to_hash[max(rev_to_hash)]
+    chain = code_commits(Path(repo), newest)
+    code_pos = {h: i for i, h in enumerate(chain)}
+    start_rev = min(rev_to_hash)
+    if first_commit:
+        first = next((h for h in hash_to_rev if h.startswith(first_commit)), None)
+        if first is None:
+            later = [h for h in chain if h in hash_to_rev]
+            first = later[0] if later else None
+        if first is not None:
+            start_rev = max(start_rev, hash_to_rev[first] + 1)
+
+    keep = {r for r, h in rev_to_hash.items() if h in code_pos}
+    intervals = load_intervals(results_dir, index, policy) if results_dir else {}
+    all_series = load_series(html_dir, policy, index)
+    history = History(series=len(all_series))
+    by_graph_entry: dict[tuple[str, str], dict[int, float]] = {}
+    code_series: list[tuple[Series, list[tuple[int, float]]]] = []
+    for s in all_series:
+        pts = [(r, v) for r, v in s.points if r in keep]
+        history.dropped_points += len(s.points) - len(pts)
+        code_series.append((s, pts))
+        folder = s.graph.rpartition("/")[0]
+        by_graph_entry[(folder, s.name)] = dict(pts)
+
+    extra_params = graph_params(index)
+    for s, pts in code_series:
+        factor = factor_for(s.kind, policy)
+        higher = s.higher_is_better
+        if s.kind is Kind.INSTRUCTIONS:
+            found = exact_steps(pts, factor, higher, start_rev)
+            costs = [_cost(v, higher) for _, v in pts if v > 0]
+            last = pts[-1][1] if pts else None
+            best = (1.0 / min(costs) if higher else min(costs)) if costs else None
+        else:
+            ci = intervals.get((s.graph.rpartition("/")[0], s.name))
+            last, best, found = asv_steps(pts, factor, higher, start_rev, ci)
+        if s.kind in (Kind.INSTRUCTIONS, Kind.COUNTER):
+            # A creep explains the jumps inside its range better than one step pinned to a
+            # commit in its middle (asv's detection sees a counter's creep as one step).
+            for c in creeping(pts, factor, higher, start_rev):
+                found = [
+                    f
+                    for f in found
+                    if not (f.before_rev < c.after_rev and c.before_rev < f.after_rev)
+                ]
+                found.append(c)
+            if found and last is None:
+                last = pts[-1][1]
+                costs = [_cost(v, higher) for _, v in pts if v > 0]
+                best = 1.0 / min(costs) if higher else min(costs)
+        twin = instructions_twin(s.key)
+        if twin and found:
+            folder = s.graph.rpartition("/")[0]
+            twin_name = twin + s.name[len(s.key) :]
+            twin_pts = by_graph_entry.get((folder, twin_name), {})
+            decided = [f for f in found if f.before_rev in twin_pts and f.after_rev in twin_pts]
+            for f in decided:
+                history.twin_decided.append(
+                    {
+                        "benchmark": s.name,
+                        "twin": twin_name,
+                        "good": rev_to_hash[f.before_rev],
+                        "bad": rev_to_hash[f.after_rev],
+                        "ratio": f.after / f.before,
+                        "twin_ratio": twin_pts[f.after_rev] / twin_pts[f.before_rev],
+                    }
+                )
+            found = [f for f in found if f not in decided]
+        if not found:
+            continue
+        found.sort(key=lambda f: f.after_rev)
+        jumps = []
+        for f in found:
+            good, bad = rev_to_hash[f.before_rev], rev_to_hash[f.after_rev]
+            pinned = code_pos[bad] - code_pos[good] == 1
+            jumps.append([None if pinned else f.before_rev, f.after_rev, f.before, f.after])
+            history.details.append(
+                {
+                    "benchmark": s.name,
+                    "graph": s.graph,
+                    "kind": str(s.kind),
+                    "good": None if pinned else good,
+                    "bad": bad,
+                    "last_code_commit_before": good,
+                    "before": f.before,
+                    "after": f.after,
+                    "ratio": f.after / f.before,
+                    "threshold": factor,
+                    "rule": f.rule,
+                    "steps": f.steps,
+                    "code_commits": code_pos[bad] - code_pos[good],
+                    "note": _note(s, f, factor),
+                }
+            )
+        params = {k: v for k, v in _graph_params_of(index, s.graph).items() if k in extra_params}
+        history.regressions.append([s.name, s.graph, params, s.param_index, last, best, jumps])
+    return history
+
+
+def _graph_params_of(index: dict, graph: str) -> dict:
+    for params in index.get("graph_param_list", []):
+        if graph.startswith(Graph.get_file_path(params, "x")[:-1]):
+            return params
+    return {}
+
+
+def _note(s: Series, f: Found, factor: float) -> str:
+    direction = "fell" if s.higher_is_better else "rose"
+    pct = abs(f.after / f.before - 1) * 100
+    limit = (factor - 1) * 100
+    if f.rule == "creeping":
+        return (
+            f"creeping: {f.steps} consecutive code commits each worse, none past the "
+            f"{limit:g}% threshold alone; together the value {direction} {pct:.1f}%"
+        )
+    rule = "exact step (deterministic)" if f.rule == "exact" else "asv step detection"
+    return f"{rule}: the value {direction} {pct:.1f}% (threshold {limit:g}%)"
