@@ -305,7 +305,7 @@ def server_cpu_seconds(fn: Callable[[], Any], ports: list[int], repeat: int = 1)
     before = sum(process_cpu_seconds(pid) for pid in pids)
     for _ in range(repeat):
         fn()
-    return (sum(process_cpu_seconds(pid) for pid in pids) - before) / repeat
+    return round((sum(process_cpu_seconds(pid) for pid in pids) - before) / repeat, 6)
 
 
 def gremlin_port() -> int:
