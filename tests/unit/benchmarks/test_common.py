@@ -98,3 +98,46 @@ def test_cli_peak_rss_is_the_commands_own_not_the_suites() -> None:
     with pytest.raises(RuntimeError, match="exited 3"):
         cli._peak_rss([sys.executable, "-S", "-c", "import sys; sys.exit(3)"])
     del ballast
+
+
+SERVER = """
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+print(s.getsockname()[1], flush=True)
+while True:
+    conn, _ = s.accept()
+    end = time.process_time() + 0.3  # burn 0.3 s of CPU per connection, then answer
+    while time.process_time() < end:
+        pass
+    conn.sendall(b"ok")
+    conn.close()
+"""
+
+
+def test_server_cpu_seconds_counts_the_listening_process_cpu() -> None:
+    import subprocess
+
+    proc = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline())
+        assert common.server_pid(port) == proc.pid
+
+        def request() -> None:
+            with socket.create_connection(("127.0.0.1", port)) as conn:
+                assert conn.recv(2) == b"ok"
+
+        spent = common.server_cpu_seconds(request, [port], repeat=2)
+        assert 0.25 <= spent <= 0.6, spent  # per request; the client's own CPU is not in it
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_no_listener_skips_with_the_port() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound, not listening
+        with pytest.raises(common.Skip, match=f"port {port}"):
+            common.server_pid(port)
