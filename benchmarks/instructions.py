@@ -37,6 +37,7 @@ import ctypes
 import gc
 import hashlib
 import importlib
+import importlib.util
 import inspect
 import itertools
 import json
@@ -55,7 +56,7 @@ UNIT = "instructions"
 PREFIX = "track_instructions_"
 # Bump when the way of counting changes (child protocol, valgrind options): asv then treats the
 # counts as a new benchmark version instead of comparing them with the old way's.
-PROTOCOL = "callgrind-1"
+PROTOCOL = "callgrind-2"
 
 SHIM_SOURCE = r"""
 #include <valgrind/callgrind.h>
@@ -210,9 +211,24 @@ class _Shim:
             self.lib.bgb_stop(name.encode())
 
 
+def _import_suite(package_dir: str, module: str) -> Any:
+    """Import ``module`` of the benchmark package in ``package_dir`` the way asv does: that
+    package alone from its folder, never the folder above it on sys.path, which in a checkout
+    holds the project's source tree and would shadow the package installed for the commit."""
+    name = module.split(".")[0]
+    spec = importlib.util.spec_from_file_location(
+        name, Path(package_dir) / "__init__.py", submodule_search_locations=[package_dir]
+    )
+    if spec is None or spec.loader is None:
+        raise MeasureError(f"cannot import the benchmark package from {package_dir}")
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[name] = package
+    spec.loader.exec_module(package)
+    return importlib.import_module(module)
+
+
 def _run_target(spec: dict) -> dict[str, dict]:
-    sys.path.insert(0, spec["sys_path"])
-    module = importlib.import_module(spec["module"])
+    module = _import_suite(spec["package_dir"], spec["module"])
     cls = getattr(module, spec["cls"])
     grid = param_grid(getattr(module, spec["twin"]).params)
     shim = _Shim(spec["shim"])
@@ -256,10 +272,10 @@ def _child_main(spec_path: str) -> None:
 # --- the parent (runs in asv's benchmark process) -----------------------------------------------
 
 
-def _package_root(module_name: str) -> str:
-    """The folder to put on the child's sys.path so that ``module_name`` imports as here."""
+def _package_dir(module_name: str) -> str:
+    """The folder of the benchmark package that ``module_name`` belongs to."""
     top = sys.modules[module_name.split(".")[0]]
-    return str(Path(top.__file__).resolve().parent.parent)
+    return str(Path(top.__file__).resolve().parent)
 
 
 def count_target(twin: type, timeout: float) -> dict[str, Any]:
@@ -279,7 +295,7 @@ def count_target(twin: type, timeout: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bgb-callgrind-") as tmp:
         work = Path(tmp)
         spec = {
-            "sys_path": _package_root(target.__module__),
+            "package_dir": _package_dir(target.__module__),
             "module": target.__module__,
             "cls": target.__name__,
             "twin": twin.__name__,
@@ -292,7 +308,7 @@ def count_target(twin: type, timeout: float) -> dict[str, Any]:
             *valgrind_command(work, whole_process=False),
             sys.executable, str(Path(__file__).resolve()), str(work / "spec.json"),
         ]  # fmt: skip
-        proc = _run(cmd, timeout)
+        proc = _run(cmd, timeout, cwd=work)
         if not (work / "result.json").exists():
             tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
             raise MeasureError(
@@ -321,10 +337,10 @@ def count_command(cmd: Sequence[str], timeout: float) -> int:
         raise Skip(reason)
     # Once without valgrind first: a module without its cached bytecode is compiled (and the
     # cache written) there, not counted, so the count does not depend on which ran before.
-    _run(list(cmd), timeout)
     with tempfile.TemporaryDirectory(prefix="bgb-callgrind-") as tmp:
         work = Path(tmp)
-        proc = _run([*valgrind_command(work, whole_process=True), *cmd], timeout)
+        _run(list(cmd), timeout, cwd=work)
+        proc = _run([*valgrind_command(work, whole_process=True), *cmd], timeout, cwd=work)
         if proc.returncode != 0:
             tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
             raise MeasureError(f"{' '.join(cmd)} exited {proc.returncode} under callgrind: {tail}")
@@ -334,10 +350,13 @@ def count_command(cmd: Sequence[str], timeout: float) -> int:
     return dumps["exit"]
 
 
-def _run(cmd: list[str], timeout: float) -> subprocess.CompletedProcess:
+def _run(cmd: list[str], timeout: float, cwd: Path) -> subprocess.CompletedProcess:
+    """Run a child in ``cwd``, an empty folder: ``python -m`` puts the working directory first
+    on sys.path, and a checkout there would shadow the installed package."""
     try:
         return subprocess.run(
             cmd,
+            cwd=cwd,
             env=child_env(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
