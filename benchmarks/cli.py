@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import common
+from . import common, instructions
 
 SCALE = "0.001"
 
@@ -123,3 +123,17 @@ class Startup:
         return _peak_rss(self.cmd)
 
     track_peak_rss_bytes.unit = "bytes"
+
+
+class StartupInstructions(instructions.CommandTwin):
+    """Every instruction of ``banking --help`` from exec to exit under callgrind: interpreter
+    start and the CLI's imports, the figure a lazy-import regression moves."""
+
+    ops = ("cli_help",)
+
+    def setup(self) -> None:
+        common.need("banking.cli", "main")
+        super().setup()
+
+    def command(self, op: str) -> list[str]:
+        return [sys.executable, "-m", "banking.cli", "--help"]

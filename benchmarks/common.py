@@ -254,6 +254,68 @@ def alloc_peak(fn: Callable[[], Any]) -> int:
         tracemalloc.stop()
 
 
+def _listening_inodes(port: int) -> set[str]:
+    """Socket inodes listening on ``port`` (IPv4 or IPv6), from /proc/net."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and int(local.rpartition(":")[2], 16) == port:  # 0A: LISTEN
+                inodes.add(inode)
+    return inodes
+
+
+def server_pid(port: int) -> int:
+    """The process listening on ``port`` on this machine (the JVM of Gremlin Server or the
+    broker), found through /proc; skips when there is none or it cannot be seen."""
+    inodes = _listening_inodes(port)
+    if inodes:
+        targets = {f"socket:[{inode}]" for inode in inodes}
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                if any(os.readlink(fd) in targets for fd in (proc / "fd").iterdir()):
+                    return int(proc.name)
+            except OSError:
+                continue
+    raise Skip(f"no process of this user listens on port {port}: no server CPU time")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """utime + stime of ``pid`` and its threads so far (/proc/PID/stat, clock ticks)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat.rpartition(")")[2].split()  # after "(comm)", which may contain spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(fn: Callable[[], Any], ports: list[int], repeat: int = 1) -> float:
+    """CPU seconds the servers on ``ports`` spent while ``fn`` ran ``repeat`` times, per run.
+
+    The server's own CPU time does not count the time it waited for a busy core, so it moves
+    far less under load than the client's wall clock: a server-side slowdown shows here. The
+    clock ticks every 10 ms: ``repeat`` a short operation until it costs a second or more.
+    """
+    pids = [server_pid(port) for port in ports]
+    before = sum(process_cpu_seconds(pid) for pid in pids)
+    for _ in range(repeat):
+        fn()
+    return (sum(process_cpu_seconds(pid) for pid in pids) - before) / repeat
+
+
+def gremlin_port() -> int:
+    return urlparse(gremlin_url()).port or 8182
+
+
+def kafka_port() -> int:
+    return int(kafka_bootstrap().split(",")[0].rpartition(":")[2] or 9092)
+
+
 def rate(fn: Callable[[], Any], count: int) -> float:
     """``count`` divided by the seconds ``fn`` takes (entities/s, events/s, elements/s)."""
     start = time.perf_counter()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import common
+from . import common, instructions
 
 
 class Generate:
@@ -102,3 +102,13 @@ class GenerateAllocations:
         return sum(len(m.model_dump_json()) for m in self.fresh().generate_batch(n))
 
     track_json_bytes.unit = "bytes"
+
+
+class GenerateInstructions(instructions.Twin):
+    """Instructions of ``Generate``'s timed calls under callgrind: the figure that decides."""
+
+    target = Generate
+    ops = ("generate_batch", "generate_columns")
+
+    def setup_cache(self) -> dict | str:
+        return self.measure()

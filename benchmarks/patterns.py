@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import common
+from . import common, instructions
 
 TYPOLOGIES = (
     "structuring",
@@ -77,3 +77,13 @@ class Inject:
         return common.alloc_peak(self.call)
 
     track_alloc_peak_bytes.unit = "bytes"
+
+
+class InjectInstructions(instructions.Twin):
+    """Instructions of one ``inject`` call per typology under callgrind."""
+
+    target = Inject
+    ops = ("inject",)
+
+    def setup_cache(self) -> dict | str:
+        return self.measure()

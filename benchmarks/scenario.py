@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import common
+from . import common, instructions
 
 SCALES = (0.001, 0.01)  # about 500 / 5,000 accounts and 5,000 / 50,000 transactions
 FORMATS = ("jsonl", "csv", "parquet")
@@ -53,3 +53,16 @@ class GenerateBank:
 
     track_output_bytes.unit = "bytes"
     track_output_bytes.rounds = 1
+
+
+class GenerateBankInstructions(instructions.Twin):
+    """Instructions of a whole bank at scale 0.001 in each format under callgrind (0.01 would
+    take minutes per format under Valgrind; the smaller bank runs every code path)."""
+
+    target = GenerateBank
+    ops = ("generate_bank",)
+    params = ((SCALES[0],), FORMATS)
+    param_names = GenerateBank.param_names
+
+    def setup_cache(self) -> dict | str:
+        return self.measure()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import common
+from . import common, instructions
 
 EVENTS = 10_000
 # entity -> (generator short name, id field, event factory)
@@ -78,3 +78,13 @@ class Serialize:
         return common.alloc_peak(self.call)
 
     track_alloc_peak_bytes.unit = "bytes"
+
+
+class SerializeInstructions(instructions.Twin):
+    """Instructions of serialising and parsing 10,000 events under callgrind."""
+
+    target = Serialize
+    ops = ("events",)
+
+    def setup_cache(self) -> dict | str:
+        return self.measure()

@@ -72,6 +72,12 @@ class Produce:
 
     track_events_per_s.unit = "events/s"
 
+    def track_server_cpu_seconds(self, events: Any, codec: str) -> float:
+        """The broker's own CPU time to take the 10,000 events (acks=all)."""
+        return common.server_cpu_seconds(self._produce, [common.kafka_port()])
+
+    track_server_cpu_seconds.unit = "seconds (server CPU)"
+
     def track_payload_bytes(self, events: Any, codec: str) -> int:
         """Keys + values handed to Kafka (deterministic: the serialised events)."""
         return self._produce().bytes
@@ -183,6 +189,13 @@ class Consume:
         return common.rate(self._consume, len(self.events))
 
     track_events_per_s.unit = "events/s"
+
+    def track_server_cpu_seconds(self, events: Any) -> float:
+        """The broker's and Gremlin Server's own CPU time for the drain, added up."""
+        ports = [common.kafka_port(), common.gremlin_port()]
+        return common.server_cpu_seconds(self._consume, ports)
+
+    track_server_cpu_seconds.unit = "seconds (server CPU)"
 
     def track_graph_requests(self, events: Any) -> int:
         """Gremlin requests for the whole drain (batched upserts: a handful, not one per event;
