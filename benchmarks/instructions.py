@@ -212,7 +212,9 @@ class _Shim:
 
 
 def _run_target(spec: dict) -> dict[str, dict]:
-    sys.path.insert(0, spec["sys_path"])
+    # Appended, not prepended: the suite's folder usually sits next to the package's sources (the
+    # repository root), and those must not shadow the package asv installed for this commit.
+    sys.path.append(spec["sys_path"])
     module = importlib.import_module(spec["module"])
     cls = getattr(module, spec["cls"])
     grid = param_grid(getattr(module, spec["twin"]).params)
