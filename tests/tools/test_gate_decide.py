@@ -202,3 +202,68 @@ def test_only_the_fast_samples_moving_is_not_strong():
     slower = by_name(timing(T, mode(1.3, 10) + mode(2.2, 14)), single(C, Kind.COUNTER, 480_000))
     real = status_of(compare_sets(before, slower, POLICY), f"{T}(1000)")
     assert real.evidence is Evidence.STRONG and real.status is Status.REGRESSION
+
+
+INS = "gen.GenerateInstructions.track_instructions_generate_batch"
+
+
+def instr(value: float | None, params=("1000",)):
+    return single(INS, Kind.INSTRUCTIONS, value, params=params, unit="instructions")
+
+
+@pytest.mark.parametrize(
+    ("after", "status"),
+    [
+        (30_300_001, Status.REGRESSION),  # +1.0000033%: past the 1% threshold, exact
+        (30_299_000, Status.UNCHANGED),  # +0.997%
+        (29_703_000, Status.UNCHANGED),  # 0.9901x: within 1/1.01..1.01
+        (29_100_000, Status.IMPROVED),  # 0.97x: lower is better
+    ],
+)
+def test_instruction_counts_are_exact_at_one_percent(after, status):
+    comps = compare_sets(by_name(instr(30_000_000)), by_name(instr(after)), Policy())
+    c = status_of(comps, f"{INS}(1000)")
+    assert c.status is status
+    assert c.decided_by == "instructions"
+    assert c.factor == 1.01
+
+
+def test_timing_with_a_twin_is_decided_by_the_twin_and_never_fails_alone():
+    # Timing alone says "strong regression" (1.3x) but the instruction count did not move.
+    before = by_name(timing(T, FAST), instr(30_000_000))
+    after = by_name(timing(T, SLOW), instr(30_000_100))
+    comps = compare_sets(before, after, POLICY)
+    t = status_of(comps, f"{T}(1000)")
+    assert t.status is Status.INFO
+    assert t.decided_by == "instructions"
+    assert t.note.startswith("decided by instructions: unchanged")
+    assert "timing alone: regression" in t.note
+    assert exit_code(comps) is ExitCode.OK
+
+
+def test_twin_regression_fails_even_when_the_timing_is_unchanged():
+    before = by_name(timing(T, FAST), instr(30_000_000))
+    after = by_name(timing(T, list(FAST)), instr(30_900_000))
+    comps = compare_sets(before, after, POLICY)
+    assert status_of(comps, f"{INS}(1000)").status is Status.REGRESSION
+    assert status_of(comps, f"{T}(1000)").status is Status.INFO
+    assert exit_code(comps) is ExitCode.REGRESSION
+
+
+def test_skipped_twin_leaves_the_timing_to_statistics():
+    before = by_name(timing(T, FAST), instr(math.nan))
+    after = by_name(timing(T, SLOW), instr(math.nan))
+    comps = compare_sets(before, after, POLICY)
+    t = status_of(comps, f"{T}(1000)")
+    assert t.status is Status.REGRESSION
+    assert t.decided_by == "timing statistics"
+    assert status_of(comps, f"{INS}(1000)").status is Status.SKIPPED
+
+
+def test_every_row_says_what_decided_it():
+    head = [1.00, 0.99, 1.45, 1.5, 1.42, 1.48, 1.44, 1.47, 1.5, 1.46]
+    before = by_name(timing(T, FAST), single(C, Kind.COUNTER, 480_000))
+    after = by_name(timing(T, head), single(C, Kind.COUNTER, 480_000))
+    comps = compare_sets(before, after, POLICY)
+    assert status_of(comps, f"{T}(1000)").decided_by == "counter"  # noise-suspected by it
+    assert status_of(comps, f"{C}(1000)").decided_by == "counter"

@@ -64,3 +64,46 @@ def test_bisect_skip_away_from_the_culprit_still_pins_it():
     commits = [f"c{i}" for i in range(9)]
     result = bisect(commits, lambda c: None if c == "c4" else int(c[1:]) >= 7)
     assert result.culprit == "c7"
+
+
+def test_twin_entry_and_class_regex_select_one_instructions_class():
+    import re
+
+    from benchgate.culprit import class_regex, twin_entry
+
+    meta = {"m.GenInstructions.track_instructions_batch": {}}
+    assert (
+        twin_entry("m.Gen.time_batch(10)", meta) == "m.GenInstructions.track_instructions_batch(10)"
+    )
+    assert twin_entry("m.Gen.time_other(10)", meta) is None
+    ins = "m.GenInstructions.track_instructions_batch(10)"
+    assert twin_entry(ins, {}) == ins
+    rx = class_regex("m.GenInstructions.track_instructions_batch")
+    assert re.search(rx, ins)
+    assert not re.search(rx, "m.Gen.time_batch(10)")
+    assert not re.search(rx, "m.GenInstructionsMore.track_instructions_batch(10)")
+
+
+def test_gate_phase_regexes():
+    import re
+
+    from benchgate.gate import _exact, _within, decisive_twins
+
+    excl = _exact({"m.Gen.time_batch"})
+    rx = _within(["m\\.Gen"], f"^(?!{excl[1:]})")[0]
+    assert not re.search(rx, "m.Gen.time_batch(10)")
+    assert re.search(rx, "m.Gen.time_other(10)")
+    assert not re.search(rx, "x.Other.time_other")
+    meta = {
+        "m.Gen.time_batch": {"params": [["10"]]},
+        "m.GenInstructions.track_instructions_batch": {"params": [["10"]]},
+    }
+    from benchgate.model import Kind, Measurement
+
+    name = "m.GenInstructions.track_instructions_batch(10)"
+    ok = {name: Measurement(name, name[:-4], ("10",), Kind.INSTRUCTIONS, "instructions", 5.0)}
+    skip = {
+        name: Measurement(name, name[:-4], ("10",), Kind.INSTRUCTIONS, "instructions", float("nan"))
+    }
+    assert decisive_twins(meta, ok, ok) == {"m.Gen.time_batch"}
+    assert decisive_twins(meta, ok, skip) == set()

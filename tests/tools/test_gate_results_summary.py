@@ -11,7 +11,7 @@ from asv.results import Results
 from asv.runner import BenchmarkResult
 from benchgate import gate
 from benchgate.decide import ExitCode, compare_sets
-from benchgate.model import Kind
+from benchgate.model import Kind, Measurement
 from benchgate.policy import Policy
 from benchgate.results import load_commit
 from benchgate.summary import Report, human, render_markdown
@@ -144,3 +144,15 @@ def test_missing_config_and_bad_thresholds_are_infrastructure(tmp_path: Path):
     bad = tmp_path / "t.json"
     bad.write_text("{")
     assert gate.run(["HEAD", "HEAD", "--root", str(repo), "--thresholds", str(bad)]) == 3
+
+
+def test_summary_has_a_decided_by_column_and_an_instructions_area():
+    key = "gen.GenerateInstructions.track_instructions_generate_batch"
+    m = {
+        v: Measurement(f"{key}(10)", key, ("10",), Kind.INSTRUCTIONS, "instructions", v)
+        for v in (1_000_000.0, 1_030_000.0)
+    }
+    comps = compare_sets({"x": m[1_000_000.0]}, {"x": m[1_030_000.0]}, Policy())
+    text = render_markdown(Report("a" * 40, "b" * 40, "gate", ExitCode.REGRESSION, comps))
+    assert "| Decided by |" in text
+    assert "| instructions | 1,000,000 | 1,030,000 | 1.0300 | 1.01 | instructions |" in text

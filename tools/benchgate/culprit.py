@@ -12,8 +12,9 @@ from pathlib import Path
 
 from .asvcmd import AsvProject, InfraError, asv_available
 from .bisect import bisect
+from .commits import CommitsError, code_commits
 from .decide import compare_sets, counter_direction, siblings
-from .model import Kind, Measurement
+from .model import Kind, Measurement, instructions_twin, is_instructions
 from .policy import Policy, PolicyError, load_policy
 from .results import kind_of, load_commit, load_meta
 from .site import Jump, SiteError, read_jumps, show_commit_url, write_site
@@ -26,6 +27,13 @@ def probe_regex(key: str) -> str:
     prefix = rf"{re.escape(module)}\.{re.escape(cls)}\w*" if module else re.escape(cls)
     # asv matches a parameterized benchmark's regex against "name(params)" only.
     return rf"^(?:{re.escape(key)}|{prefix}\.track_\w+)(?:\(.*\))?$"
+
+
+def class_regex(key: str) -> str:
+    """asv --bench regex: every track_ of ``key``'s class and nothing else (one Instructions
+    class: one callgrind child per probed commit)."""
+    cls_path = key.rpartition(".")[0]
+    return rf"^{re.escape(cls_path)}\.track_\w+(?:\(.*\))?$"
 
 
 def is_rising_rate(jump: Jump, meta: dict[str, dict], policy: Policy) -> bool:
@@ -70,6 +78,38 @@ class Signal:
 
 
 @dataclass
+class InstructionSignal:
+    """Exact: a probed commit is bad when its instruction count is up by the policy's
+    ``instruction_factor`` (1%) or more from the good end's."""
+
+    name: str
+    good: float
+    bad: float
+    factor: float
+
+    def describe(self) -> str:
+        return f"instructions {self.name} (exact, {self.factor:.2f}x)"
+
+    def is_bad(self, got: dict[str, Measurement]) -> bool | None:
+        m = got.get(self.name)
+        if m is None or not m.ok or self.good <= 0:
+            return None
+        return m.value / self.good >= self.factor
+
+
+def twin_entry(name: str, meta: dict[str, dict]) -> str | None:
+    """The instruction-count entry that decides for ``name``: itself for an instruction
+    benchmark, its twin for a ``time_`` benchmark that has one in the suite."""
+    key, paren, rest = name.partition("(")
+    if is_instructions(key):
+        return name
+    twin = instructions_twin(key)
+    if twin is None or twin not in meta:
+        return None
+    return twin + paren + rest
+
+
+@dataclass
 class Finder:
     project: AsvProject
     config: Path
@@ -78,16 +118,21 @@ class Finder:
     log: Path
     fresh_endpoints: bool = False
     machine_override: str | None = None
+    meta: dict[str, dict] = field(default_factory=dict)
     built: list[str] = field(default_factory=list)
     _fresh: set[tuple[str, str]] = field(default_factory=set)
     _machines: set[str] = field(default_factory=set)
+    _good: str = ""
+    _bad: str = ""
 
     def _ensure_machine(self, machine: str) -> None:
         if machine not in self._machines:
             self.project.ensure_machine(self.config, machine, self.log)
             self._machines.add(machine)
 
-    def values(self, machine: str, commit: str, key: str, force: bool = False) -> dict:
+    def values(
+        self, machine: str, commit: str, key: str, force: bool = False, regex: str | None = None
+    ) -> dict:
         """Entries at ``commit``, from stored results unless missing (or ``force``)."""
         have = load_commit(self.results_dir, machine, commit, self.policy)
         stored = any(m.key == key for m in have.values())
@@ -102,7 +147,7 @@ class Finder:
                 "--machine",
                 machine,
                 "--bench",
-                probe_regex(key),
+                regex or probe_regex(key),
                 "--show-stderr",
                 f"{commit}^!",
             ],
@@ -135,6 +180,29 @@ class Finder:
                 return f"not reproduced at the range ends (ratio {b.value / g.value:.2f})"
         return Signal(name, counters, g.value, b.value, higher)
 
+    def instruction_signal(self, name: str, machine: str) -> InstructionSignal | str | None:
+        """The exact signal when ``name`` has an instruction count (itself or its twin) with a
+        value at both ends; a reason when that count did not move; None to fall back."""
+        twin = twin_entry(name, self.meta)
+        if twin is None:
+            return None
+        key = twin.split("(")[0]
+        ends = []
+        for end in (self._good, self._bad):
+            got = self.values(machine, end, key, self.fresh_endpoints, regex=class_regex(key))
+            m = got.get(twin)
+            if m is None or not m.ok or m.value <= 0:
+                return None  # no valgrind where the history was measured: timing decides
+            ends.append(m.value)
+        g, b = ends
+        factor = self.policy.instruction_factor
+        if b / g < factor:
+            return (
+                f"not reproduced by the instruction count {twin} (ratio {b / g:.4f} at the range "
+                f"ends, threshold {factor:.2f}): no CPU change in the package code"
+            )
+        return InstructionSignal(twin, g, b, factor)
+
     def pin(self, jump: Jump, url: str) -> dict:
         key = jump.name.split("(")[0]
         machine = self.machine_override or jump.machine or ""
@@ -151,25 +219,46 @@ class Finder:
             "probes": [],
         }
         if jump.good is None:
-            out.update(range_size=1, culprit=jump.bad, signal="asv (single-commit range)")
+            out.update(
+                range_size=1, culprit=jump.bad, signal="asv (single-commit range)", decided_by="asv"
+            )
             return self._describe(out)
-        commits = [jump.good, *self.project.first_parent_range(jump.good, jump.bad)]
-        out["range_size"] = len(commits) - 1
-        if len(commits) == 2:
-            out.update(culprit=jump.bad, signal="range of one commit")
+        self._good, self._bad = jump.good, jump.bad
+        out["range_size"] = len(self.project.first_parent_range(jump.good, jump.bad))
+        # Only commits that change what `pip install .` builds can cause a jump: the others
+        # measure their parent's code. The last code commit has the bad end's code.
+        try:
+            code = code_commits(self.project.root, f"{jump.good}..{jump.bad}")
+        except CommitsError as exc:
+            raise InfraError(str(exc)) from None
+        out["code_commits"] = code
+        if not code:
+            out.update(culprit=None, reason="no commit in the range changes package code: noise")
+            return out
+        if len(code) == 1:
+            out.update(culprit=code[0], signal="range of one code commit", decided_by="range")
             return self._describe(out)
+        commits = [jump.good, *code[:-1], jump.bad]
         start = len(self.built)
-        good = self.values(machine, jump.good, key, self.fresh_endpoints)
-        bad = self.values(machine, jump.bad, key, self.fresh_endpoints)
-        sig = self.signal(jump.name, good, bad)
+        sig = self.instruction_signal(jump.name, machine)
+        if sig is None:
+            good = self.values(machine, jump.good, key, self.fresh_endpoints)
+            bad = self.values(machine, jump.bad, key, self.fresh_endpoints)
+            sig = self.signal(jump.name, good, bad)
         if isinstance(sig, str):
             out.update(culprit=None, reason=sig, built=self.built[start:])
             return out
+        if isinstance(sig, InstructionSignal):
+            out["decided_by"] = "instructions"
+            probe_key, regex = sig.name.split("(")[0], class_regex(sig.name.split("(")[0])
+        else:
+            out["decided_by"] = "counter" if sig.counters else "timing"
+            probe_key, regex = key, None
 
         def classify(commit: str) -> bool | None:
-            got = self.values(machine, commit, key)
+            got = self.values(machine, commit, probe_key, regex=regex)
             verdict = sig.is_bad(got)
-            m = got.get(jump.name)
+            m = got.get(sig.name)
             out["probes"].append(
                 {
                     "commit": commit,
@@ -180,6 +269,8 @@ class Finder:
             return verdict
 
         result = bisect(commits, classify)
+        if result.culprit == jump.bad and jump.bad not in code:
+            result.culprit = code[-1]  # the bad end measures the last code commit's code
         out.update(
             culprit=result.culprit,
             signal=sig.describe(),
@@ -253,6 +344,7 @@ def run(argv: list[str] | None = None) -> int:
             log=args.log or project.root / ".asv" / "culprit.log",
             fresh_endpoints=args.fresh_endpoints,
             machine_override=args.machine,
+            meta=meta,
         )
         url = show_commit_url(html_dir)
         culprits = [finder.pin(j, url) for j in jumps]
@@ -263,7 +355,8 @@ def run(argv: list[str] | None = None) -> int:
         if c.get("culprit"):
             print(
                 f"{c['benchmark']}: culprit {c['culprit'][:8]} {c.get('subject', '')!r} "
-                f"(range of {c['range_size']}, {len(c['built'])} built, by {c['signal']})"
+                f"(range of {c['range_size']}, {len(c.get('code_commits', []))} code commits, "
+                f"{len(c['built'])} built, by {c['signal']})"
             )
         else:
             print(f"{c['benchmark']}: not pinned: {c.get('reason', '')}")

@@ -1,6 +1,10 @@
 """The gate's decision rules: one status per benchmark entry, one exit code per run.
 
 Rules (docs/regressions.md explains them for contributors):
+- An instruction count (track_instructions_*, callgrind) is exact: past ``instruction_factor``
+  (1%) either way is a regression or an improvement (lower is better); nothing else is needed.
+- A ``time_`` benchmark whose instruction-count twin has a value at both commits is decided by
+  the twin: its own row becomes "info" (shown, never failing) with what timing alone said.
 - A noisy benchmark (time, throughput) is *changed* when its median ratio passes its factor.
   With strong evidence it is a regression. With weak or untested evidence it is cross-checked
   against its deterministic track_ counter siblings: any sibling worse -> regression
@@ -19,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
 
-from .model import Kind, Measurement
+from .model import Kind, Measurement, entry_name, instructions_twin
 from .policy import Policy
 from .stats import Evidence, evidence, fastest, slowest
 
@@ -32,6 +36,7 @@ class Status(StrEnum):
     FAILED = "failed"
     FIXED = "fixed"
     SKIPPED = "skipped"
+    INFO = "info"  # a timing whose instruction-count twin decided: shown, never failing
     NEW = "new"
     REMOVED = "removed"
     INCOMPARABLE = "incomparable"
@@ -58,6 +63,7 @@ class Comparison:
     evidence: Evidence = Evidence.UNTESTED
     p: float | None = None
     note: str = ""
+    decided_by: str = ""  # the signal behind the status: DECIDED_BY values
 
     @property
     def ratio(self) -> float | None:
@@ -67,6 +73,20 @@ class Comparison:
         if self.before == 0:
             return math.inf if self.after else 1.0
         return self.after / self.before  # type: ignore[operator]
+
+
+# Which signal decided a row (the summary's "Decided by" column).
+BY_INSTRUCTIONS = "instructions"
+BY_COUNTER = "counter"
+BY_MEMORY = "memory value"
+BY_TIMING = "timing statistics"
+_DECIDED_BY = {
+    Kind.INSTRUCTIONS: BY_INSTRUCTIONS,
+    Kind.COUNTER: BY_COUNTER,
+    Kind.MEMORY: BY_MEMORY,
+    Kind.TIME: BY_TIMING,
+    Kind.THROUGHPUT: BY_TIMING,
+}
 
 
 def _num(v: float | None) -> bool:
@@ -110,6 +130,7 @@ def compare_entry(
         after=after.value if after else None,
         factor=factor,
         status=Status.UNCHANGED,
+        decided_by=_DECIDED_BY[ref.kind],
     )
     if after is None:
         return replace(base, status=Status.REMOVED)
@@ -128,7 +149,9 @@ def compare_entry(
     higher = ref.kind is Kind.THROUGHPUT
     bad = _badness(before.value, after.value, higher)  # type: ignore[arg-type]
     better = 1 / bad if bad > 0 else math.inf
-    if ref.kind in (Kind.COUNTER, Kind.MEMORY):
+    if ref.kind in (Kind.COUNTER, Kind.MEMORY, Kind.INSTRUCTIONS):
+        # Single exact values: an instruction count repeats to parts per million, so its 1%
+        # needs no statistics (a ratio within 1/factor..factor is unchanged).
         if bad < factor and better < factor:
             return base
         return replace(base, status=Status.REGRESSION if bad >= factor else Status.IMPROVED)
@@ -214,17 +237,50 @@ def cross_check(comparisons: list[Comparison], policy: Policy) -> list[Compariso
             )
             out.append(replace(c, note=note))
         elif worse:
-            out.append(replace(c, note=f"{c.evidence} evidence, confirmed by {', '.join(worse)}"))
+            note = f"{c.evidence} evidence, confirmed by {', '.join(worse)}"
+            out.append(replace(c, note=note, decided_by=f"{BY_TIMING} + {BY_COUNTER}"))
         elif usable:
             out.append(
                 replace(
                     c,
                     status=Status.NOISE_SUSPECTED,
                     note=f"{c.evidence} evidence, counters unchanged: {', '.join(sorted(usable))}",
+                    decided_by=BY_COUNTER,
                 )
             )
         else:
             out.append(replace(c, note=f"{c.evidence} evidence, no deterministic counter"))
+    return out
+
+
+def twin_of(timing: Comparison, by_name: Mapping[str, Comparison]) -> Comparison | None:
+    """The instruction-count twin of a ``time_`` row when it can decide: it has a value at both
+    commits and compares (regression, improvement or unchanged; not skipped or failed)."""
+    key = instructions_twin(timing.key) if timing.kind is Kind.TIME else None
+    twin = by_name.get(entry_name(key, timing.params)) if key else None
+    decisive = (Status.REGRESSION, Status.IMPROVED, Status.UNCHANGED)
+    if twin is None or twin.status not in decisive or twin.ratio is None:
+        return None
+    return twin
+
+
+def defer_to_twins(comparisons: list[Comparison]) -> list[Comparison]:
+    """A timing with a decisive instruction-count twin is shown for information only: the twin
+    row carries the verdict (exact), the timing row says what timing alone would have said."""
+    by_name = {c.name: c for c in comparisons}
+    out = []
+    for c in comparisons:
+        twin = twin_of(c, by_name) if c.status is not Status.FAILED else None
+        if twin is None:
+            out.append(c)
+            continue
+        seen = f"{c.ratio:.2f}x, " if c.ratio is not None else ""
+        alone = f"{c.status} ({seen}{c.evidence} evidence)"
+        note = (
+            f"decided by instructions: {twin.status} ({twin.ratio:.4f}x, {twin.key}); "
+            f"timing alone: {alone}"
+        )
+        out.append(replace(c, status=Status.INFO, note=note, decided_by=BY_INSTRUCTIONS))
     return out
 
 
@@ -234,7 +290,7 @@ def compare_sets(
     """Compare every entry present at either commit, sorted by name."""
     names = sorted(set(before) | set(after))
     first = [compare_entry(before.get(n), after.get(n), policy) for n in names]
-    return cross_check(first, policy)
+    return defer_to_twins(cross_check(first, policy))
 
 
 def exit_code(comparisons: Iterable[Comparison]) -> ExitCode:

@@ -1,20 +1,33 @@
-"""The PR gate: run asv continuous BASE HEAD, then decide from the saved results JSON."""
+"""The PR gate: run asv continuous BASE HEAD, then decide from the saved results JSON.
+
+Measurement comes in up to three asv runs, each over base and head:
+1. *instructions*: the instruction-count twins (``*Instructions.track_instructions_*``), once a
+   side (one round, one sample): they are exact, more rounds would only repeat them;
+2. *timing*: every benchmark without a decisive twin, in interleaved rounds (base, head,
+   base, head...) for the statistical rules;
+3. *info*: the ``time_`` benchmarks whose twins decide, once a side, shown for information.
+"""
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import sys
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .asvcmd import AsvProject, InfraError, asv_available, tail
-from .decide import Comparison, ExitCode, Status, compare_sets, exit_code
-from .model import Kind
+from .decide import BY_TIMING, Comparison, ExitCode, Status, compare_sets, exit_code
+from .model import Kind, Measurement, entry_name, instructions_twin, is_instructions
 from .policy import PolicyError, load_policy
-from .results import load_commit
+from .results import load_commit, load_meta
 from .summary import Report, render_markdown
+
+INSTRUCTIONS_RX = r"Instructions\.track_instructions_"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,11 +110,20 @@ def open_session(args: argparse.Namespace) -> Session:
 
 
 def measure(
-    s: Session, results_dir: Path, bench: list[str], rounds: int | None = None
+    s: Session,
+    results_dir: Path,
+    bench: list[str],
+    rounds: int | None = None,
+    repeats: int | None = None,
+    required: bool = True,
 ) -> tuple[dict, dict]:
-    """One interleaved asv continuous run of base and head; both measurement sets."""
+    """One interleaved asv continuous run of base and head; both measurement sets.
+
+    ``required``: a run that saved nothing is an infrastructure problem (otherwise it just
+    measured nothing, e.g. a suite without instruction twins)."""
     args = s.args
     rounds = rounds or args.rounds
+    repeats = repeats or args.repeats
     config = s.project.derived_config(results_dir, "gate")
     s.project.ensure_machine(config, args.machine, s.log)
     _clear(results_dir, args.machine, [s.base, s.head])
@@ -111,11 +133,13 @@ def measure(
         cmd += ["--bench", rx]
     if rounds:
         cmd += ["-a", f"rounds={rounds}"]
-    if args.repeats:
-        cmd += ["-a", f"repeat={args.repeats}"]
+    if repeats:
+        cmd += ["-a", f"repeat={repeats}"]
     rc = s.project.asv([*cmd, s.base, s.head], s.log)
     before = load_commit(results_dir, args.machine, s.base, args.policy)
     after = load_commit(results_dir, args.machine, s.head, args.policy)
+    if not required:
+        return before, after
     for commit, got in ((s.base, before), (s.head, after)):
         if not got:
             raise InfraError(
@@ -130,10 +154,117 @@ def measure(
     return before, after
 
 
+def _both(a: str, b: str) -> str:
+    """A regex that asv's re.search matches only where both ``a`` and ``b`` match."""
+    return rf"^(?=.*?(?:{a}))(?=.*?(?:{b}))"
+
+
+def _within(user: list[str], rx: str) -> list[str]:
+    """``rx`` restricted to the user's --bench regexes (any of them), as asv --bench values."""
+    if not user:
+        return [rx]
+    return [_both("|".join(f"(?:{u})" for u in user), rx)]
+
+
+def _exact(keys: set[str]) -> str:
+    """Exactly these benchmarks, parameterized or not (asv matches ``key(params)``)."""
+    return "^(?:" + "|".join(re.escape(k) for k in sorted(keys)) + r")(?:\(|$)"
+
+
+def _entries(meta: Mapping[str, dict], key: str) -> list[str]:
+    """Every entry name of ``key`` as asv matches --bench against it."""
+    params = meta.get(key, {}).get("params") or []
+    combos = [tuple(str(p) for p in c) for c in itertools.product(*params)] if params else [()]
+    return [entry_name(key, c) for c in combos]
+
+
+def _selected(meta: Mapping[str, dict], user: list[str], keys: set[str]) -> set[str]:
+    """The ``keys`` with an entry the user's --bench regexes (if any) select."""
+    if not user:
+        return set(keys)
+    return {k for k in keys if any(re.search(u, e) for u in user for e in _entries(meta, k))}
+
+
+def decisive_twins(meta: Mapping[str, dict], before: dict, after: dict) -> set[str]:
+    """``time_`` benchmarks whose instruction twin has a value at both commits for every
+    parameter combination: their verdict comes from the twin, not from timing rounds."""
+    out = set()
+    for key in meta:
+        twin = instructions_twin(key)
+        if twin is None or twin not in meta:
+            continue
+        names = _entries(meta, twin)
+        if all(n in before and before[n].ok and n in after and after[n].ok for n in names):
+            out.add(key)
+    return out
+
+
+@dataclass
+class Measured:
+    """Both sides' measurements of all phases, and what each phase ran and cost."""
+
+    before: dict[str, Measurement]
+    after: dict[str, Measurement]
+    phases: dict[str, str]
+
+
+def measure_all(s: Session) -> Measured:
+    """The three phases (module docstring): exact instruction counts once, the timing rounds
+    only for benchmarks without a decisive twin, the twins' timings once for information."""
+    user = s.args.bench or []
+    before: dict[str, Measurement] = {}
+    after: dict[str, Measurement] = {}
+    phases: dict[str, str] = {}
+
+    started = time.monotonic()
+    ins_dir = s.results_dir / "instructions"
+    ib, ia = measure(s, ins_dir, _within(user, INSTRUCTIONS_RX), 1, 1, required=False)
+    meta = load_meta(ins_dir)
+    twinned = decisive_twins(meta, ib, ia)
+    before.update(ib)
+    after.update(ia)
+    n_ins = len({m.key for m in ia.values() if is_instructions(m.key)})
+    phases["instructions"] = f"{n_ins} benchmarks, 1 round ({time.monotonic() - started:.0f}s)"
+
+    started = time.monotonic()
+    if meta:
+        exclude = twinned | {k for k in meta if is_instructions(k)}
+        rest = _selected(meta, user, set(meta) - exclude)
+        bench = _within(user, f"^(?!{_exact(exclude)[1:]})") if exclude else user
+    else:  # discovery failed in phase 1 (or no suite yet): let this run say why
+        rest, bench = {"?"}, user
+    if rest:
+        tb, ta = measure(s, s.results_dir, bench)
+        before.update(tb)
+        after.update(ta)
+        rounds = s.args.rounds or "default"
+        phases["timing"] = (
+            f"{len(rest)} benchmarks, {rounds} interleaved rounds "
+            f"({time.monotonic() - started:.0f}s)"
+        )
+
+    started = time.monotonic()
+    info = _selected(meta, user, twinned)
+    if info:
+        fb, fa = measure(s, s.results_dir / "info", _within(user, _exact(info)), 1)
+        before.update(fb)
+        after.update(fa)
+        took = time.monotonic() - started
+        phases["info"] = f"{len(info)} timings with twins, 1 round ({took:.0f}s)"
+    if not before or not after:
+        raise InfraError(f"nothing was measured; log {s.log}\n{tail(s.log)}")
+    return Measured(before, after, phases)
+
+
 def needs_confirmation(c: Comparison) -> bool:
-    """A timing regression that no deterministic counter confirmed."""
+    """A timing regression, decided by timing alone, that no deterministic counter confirmed."""
     noisy = c.kind in (Kind.TIME, Kind.THROUGHPUT)
-    return noisy and c.status is Status.REGRESSION and "confirmed by" not in c.note
+    return (
+        noisy
+        and c.status is Status.REGRESSION
+        and c.decided_by == BY_TIMING
+        and "confirmed by" not in c.note
+    )
 
 
 def confirm(s: Session, comps: list[Comparison]) -> list[Comparison]:
@@ -174,8 +305,8 @@ def run(argv: list[str] | None = None) -> int:
     try:
         args.policy = load_policy(args.thresholds).with_factor(args.factor)
         session = open_session(args)
-        before, after = measure(session, session.results_dir, args.bench or [])
-        comps = compare_sets(before, after, args.policy)
+        measured = measure_all(session)
+        comps = compare_sets(measured.before, measured.after, args.policy)
         if args.confirm:
             comps = confirm(session, comps)
     except (InfraError, PolicyError) as exc:
@@ -187,6 +318,7 @@ def run(argv: list[str] | None = None) -> int:
             "default_factor": args.policy.default_factor,
             "bench": ",".join(args.bench or []) or "all",
             "confirm": args.confirm,
+            **{f"phase {k}": v for k, v in measured.phases.items()},
         }
         report = Report(session.base, session.head, args.machine, exit_code(comps), comps, settings)
     return emit(report, args.summary, args.json_out)

@@ -25,13 +25,24 @@ _SECTIONS = [
     (Status.REGRESSION, "Regressions"),
     (Status.NOISE_SUSPECTED, "Noise-suspected (not failing)"),
     (Status.IMPROVED, "Improvements"),
+    (Status.INFO, "Timings decided by their instruction count (for information, never failing)"),
 ]
 _AREA = {
     Kind.TIME: "time",
-    Kind.THROUGHPUT: "time",
+    Kind.THROUGHPUT: "rate",
     Kind.MEMORY: "memory",
     Kind.COUNTER: "counter",
+    Kind.INSTRUCTIONS: "instructions",
 }
+
+
+def _shown(c: Comparison) -> bool:
+    """Info rows are listed only when something moved: the twin, or the timing by itself."""
+    if c.status is not Status.INFO:
+        return True
+    return not c.note.startswith("decided by instructions: unchanged") or (
+        "timing alone: unchanged" not in c.note
+    )
 
 
 @dataclass
@@ -68,6 +79,7 @@ class Report:
                     "evidence": str(c.evidence),
                     "p": c.p,
                     "note": c.note,
+                    "decided_by": c.decided_by,
                 }
                 for c in self.comparisons
             ],
@@ -88,6 +100,8 @@ def human(value: float | None, unit: str) -> str:
         for scale, suffix in ((1, "s"), (1e-3, "ms"), (1e-6, "μs"), (1e-9, "ns")):
             if abs(value) >= scale or suffix == "ns":
                 return f"{value / scale:.3g}{suffix}"
+    if unit == "instructions":
+        return f"{value:,.0f}"  # exact counts: every digit is signal
     if unit == "bytes":
         for scale, suffix in ((1 << 30, "G"), (1 << 20, "M"), (1 << 10, "k")):
             if abs(value) >= scale:
@@ -98,7 +112,9 @@ def human(value: float | None, unit: str) -> str:
 
 def _ratio(c: Comparison) -> str:
     r = c.ratio
-    return "n/a" if r is None else f"{r:.2f}"
+    if r is None:
+        return "n/a"
+    return f"{r:.4f}" if c.kind is Kind.INSTRUCTIONS else f"{r:.2f}"
 
 
 def _sig(c: Comparison) -> str:
@@ -122,23 +138,24 @@ def render_markdown(report: Report) -> str:
     if report.error:
         lines += ["", "```", report.error.strip(), "```"]
     for status, title in _SECTIONS:
-        rows = [c for c in report.comparisons if c.status is status]
+        rows = [c for c in report.comparisons if c.status is status and _shown(c)]
         if not rows:
             continue
         lines += [
             "",
             f"### {title} ({len(rows)})",
             "",
-            "| Benchmark | Area | Before | After | Ratio | Threshold | Significance | Note |",
-            "|---|---|---|---|---|---|---|---|",
+            "| Benchmark | Area | Before | After | Ratio | Threshold | Decided by | Significance "
+            "| Note |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for c in sorted(
             rows, key=lambda c: -(c.ratio or 0) if status is not Status.IMPROVED else (c.ratio or 0)
         ):
             lines.append(
                 f"| `{c.name}` | {_AREA[c.kind]} | {human(c.before, c.unit)} | "
-                f"{human(c.after, c.unit)} | {_ratio(c)} | {c.factor:.2f} | {_sig(c)} | "
-                f"{c.note} |"
+                f"{human(c.after, c.unit)} | {_ratio(c)} | {c.factor:.2f} | "
+                f"{c.decided_by or 'n/a'} | {_sig(c)} | {c.note} |"
             )
     counts: dict[str, int] = {}
     for c in report.comparisons:
