@@ -21,19 +21,9 @@ def build_batch(persons: int = PERSONS, transfers: int = TRANSFERS, seed: int = 
     """The GraphBatch of a small seeded bank: persons, companies, accounts (+ owns edges) and
     transfers between the accounts."""
     to_graph_batch = common.need("banking.graph", "to_graph_batch")
-    gen = common.generator_classes()
-    people = gen["persons"](seed).generate_batch(persons)
-    companies = gen["companies"](seed).generate_batch(max(2, persons // 10))
-    owners = [p.person_id for p in people] + [c.company_id for c in companies]
-    accounts = gen["accounts"](seed, owners).generate_batch(persons * 6 // 5)
-    txns = gen["transactions"](seed, [a.account_id for a in accounts]).generate_batch(transfers)
-    batch = to_graph_batch("persons", common.to_records(people))
-    for entity, models in (
-        ("companies", companies),
-        ("accounts", accounts),
-        ("transactions", txns),
-    ):
-        to_graph_batch(entity, common.to_records(models), batch)
+    batch = None
+    for entity, records in bank_records(persons, transfers, seed).items():
+        batch = to_graph_batch(entity, records, batch)
     return batch
 
 

@@ -399,28 +399,32 @@ def _measured_or_reason(measure: Callable[[], dict]) -> dict | str:
         return str(exc)
 
 
-def _track(op: str) -> Callable[..., int]:
-    def track(self: Any, measured: dict, *params: Any) -> int:
-        key = combo_key(op, params)
-        if key in measured["errors"]:
-            raise MeasureError(f"time_{op}{tuple(params)!r}: {measured['errors'][key]}")
-        return measured["counts"][key]
-
+def _install(cls: type, op: str, track: Callable[..., int], source: str, header: str) -> None:
+    """Put ``track`` on ``cls`` as ``track_instructions_<op>``, as asv reads it."""
     track.__name__ = track.__qualname__ = PREFIX + op
     track.unit = UNIT
-    return track
+    # The count is of the measured code: its asv version follows that code and the protocol,
+    # not this file, so an edit here does not cut the history.
+    track.version = hashlib.sha256(f"{PROTOCOL}\n{source}".encode()).hexdigest()
+    track.pretty_source = f"{header}\n{source}"
+    setattr(cls, PREFIX + op, track)
 
 
-class Twin:
-    """Base of the instruction-count twins; see the module docstring."""
+class _Counted:
+    """asv settings of a count: one value, no warm-up (the child warms up itself)."""
 
-    target: type
     ops: tuple[str, ...] = ()
-    timeout = 900  # one child counts every combination; setup_cache gets this too
     number = 1
     repeat = 1
     rounds = 1
     warmup_time = 0.0
+
+
+class Twin(_Counted):
+    """Base of the instruction-count twins; see the module docstring."""
+
+    target: type
+    timeout = 900  # one child counts every combination; setup_cache gets this too
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -436,17 +440,18 @@ class Twin:
             cls.params = getattr(target, "params", [])
             cls.param_names = getattr(target, "param_names", [])
         for op in cls.ops:
-            track = _track(op)
+
+            def track(self: Any, measured: dict, *params: Any, _op: str = op) -> int:
+                key = combo_key(_op, params)
+                if key in measured["errors"]:
+                    raise MeasureError(f"time_{_op}{tuple(params)!r}: {measured['errors'][key]}")
+                return measured["counts"][key]
+
             counted = [getattr(target, f"time_{op}"), getattr(target, "setup", None)]
             counted.append(getattr(target, "setup_cache", None))
             source = "\n".join(_source_of(f) for f in counted if f is not None)
-            # The count is of the target's code: its version follows that code, not this file.
-            track.version = hashlib.sha256(f"{PROTOCOL}\n{source}".encode()).hexdigest()
-            track.pretty_source = (
-                f"# instructions of {target.__name__}.time_{op} under callgrind "
-                f"(benchmarks/instructions.py)\n{source}"
-            )
-            setattr(cls, PREFIX + op, track)
+            header = f"# instructions of {target.__name__}.time_{op} under callgrind"
+            _install(cls, op, track, source, f"{header} (benchmarks/instructions.py)")
 
     def measure(self) -> dict | str:
         return _measured_or_reason(lambda: count_target(type(self), self.timeout - 30))
@@ -460,17 +465,12 @@ class Twin:
                 raise Skip(reason)
 
 
-class CommandTwin:
+class CommandTwin(_Counted):
     """Whole-process instruction counts of commands: ``command(op, *params)`` in a subclass
     gives the command line of each op; counted from exec to exit (interpreter start included,
     which is what a start-up benchmark is about)."""
 
-    ops: tuple[str, ...] = ()
     timeout = 600
-    number = 1
-    repeat = 1
-    rounds = 1
-    warmup_time = 0.0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -479,12 +479,8 @@ class CommandTwin:
             def track(self: Any, *params: Any, _op: str = op) -> int:
                 return count_command(self.command(_op, *params), self.timeout - 30)
 
-            track.__name__ = track.__qualname__ = PREFIX + op
-            track.unit = UNIT
             source = _source_of(cls.command) if "command" in cls.__dict__ else ""
-            track.version = hashlib.sha256(f"{PROTOCOL}\n{source}".encode()).hexdigest()
-            track.pretty_source = f"# whole-process instructions under callgrind\n{source}"
-            setattr(cls, PREFIX + op, track)
+            _install(cls, op, track, source, "# whole-process instructions under callgrind")
 
     def setup(self, *params: Any) -> None:
         reason = missing_tools()
