@@ -176,8 +176,9 @@ def build(root: Path, slow_at: int = 5, docs_at: int = 3) -> Experiment:
             "pyproject.toml": '[build-system]\nrequires = ["setuptools"]\n'
             'build-backend = "setuptools.build_meta"\n\n'
             '[project]\nname = "tinybank"\nversion = "0.1.0"\n\n'
-            '[tool.setuptools]\npackages = ["tinybank"]\n',
-            "tinybank/__init__.py": fast,
+            '[tool.setuptools]\npackages = ["tinybank"]\npackage-dir = {"" = "src"}\n',
+            # under src/: a code path of tools/benchgate/commits.py, as in this repository
+            "src/tinybank/__init__.py": fast,
             "benchmarks/__init__.py": "",
             "benchmarks/bench_people.py": BENCH,
             "asv.conf.json": json.dumps(asv_conf(), indent=2),
@@ -192,7 +193,7 @@ def build(root: Path, slow_at: int = 5, docs_at: int = 3) -> Experiment:
     for i in range(1, 9):
         if i == slow_at:
             generator = GENERATOR.replace("{extra}", SLOW_PASS)
-            files = {"tinybank/__init__.py": generator}
+            files = {"src/tinybank/__init__.py": generator}
             msg = f"c{i}: derive display names in a second pass"
         elif i == docs_at:
             files = {"README.md": f"# tinybank\n\nUsage notes, revision {i}.\n"}
