@@ -57,3 +57,16 @@ def code_ancestor(repo: Path, commit: str) -> str:
     code: the commit whose code ``commit`` measures."""
     out = _git(repo, "log", "--first-parent", "-1", "--format=%H", commit, "--", *CODE_PATHS)
     return out.strip() or _git(repo, "rev-list", "--max-parents=0", commit).split()[0]
+
+
+if __name__ == "__main__":
+    # python tools/benchgate/commits.py RANGE: the code commits of RANGE, one a line, for
+    # asv run HASHFILE:-
+    import sys
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: python tools/benchgate/commits.py RANGE   (e.g. 744b7951^..main)")
+    try:
+        print(*code_commits(Path("."), sys.argv[1]), sep="\n")
+    except CommitsError as exc:
+        sys.exit(f"commits: {exc}")
