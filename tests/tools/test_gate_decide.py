@@ -267,3 +267,27 @@ def test_every_row_says_what_decided_it():
     comps = compare_sets(before, after, POLICY)
     assert status_of(comps, f"{T}(1000)").decided_by == "counter"  # noise-suspected by it
     assert status_of(comps, f"{C}(1000)").decided_by == "counter"
+
+
+def test_server_cpu_time_is_shown_but_never_fails_or_confirms():
+    """A server's CPU time moved 7x between two runs of unchanged code in a real gate run (JIT
+    and GC of a JVM, a 10 ms clock): it is information, not a verdict, and no sibling timing
+    is confirmed by it."""
+    cpu = "graph.Queries.track_server_cpu_seconds"
+    q = "graph.Queries.time_query"
+    weak = [x * 1.3 for x in FAST[:3]]  # too few samples for strong evidence
+    before = by_name(single(cpu, Kind.SERVER_CPU, 0.02, unit="s"), timing(q, FAST[:3]))
+    after = by_name(single(cpu, Kind.SERVER_CPU, 0.14, unit="s"), timing(q, weak))
+    comps = compare_sets(before, after, POLICY)
+    moved = status_of(comps, f"{cpu}(1000)")
+    assert moved.status is Status.INFO and "not a verdict" in moved.note
+    timed = status_of(comps, f"{q}(1000)")  # judged on its own, as without any counter
+    assert "confirmed" not in timed.note and "no deterministic counter" in timed.note
+    assert exit_code([moved]) is ExitCode.OK
+
+
+def test_server_cpu_seconds_are_their_own_kind():
+    from benchgate.results import kind_of
+
+    meta = {"type": "track", "unit": "seconds (server CPU)"}
+    assert kind_of("graph_load.Load.track_server_cpu_seconds", meta, POLICY) is Kind.SERVER_CPU

@@ -80,12 +80,14 @@ BY_INSTRUCTIONS = "instructions"
 BY_COUNTER = "counter"
 BY_MEMORY = "memory value"
 BY_TIMING = "timing statistics"
+BY_NOTHING = "nothing (server CPU time is read, not judged)"
 _DECIDED_BY = {
     Kind.INSTRUCTIONS: BY_INSTRUCTIONS,
     Kind.COUNTER: BY_COUNTER,
     Kind.MEMORY: BY_MEMORY,
     Kind.TIME: BY_TIMING,
     Kind.THROUGHPUT: BY_TIMING,
+    Kind.SERVER_CPU: BY_NOTHING,
 }
 
 
@@ -149,6 +151,12 @@ def compare_entry(
     higher = ref.kind is Kind.THROUGHPUT
     bad = _badness(before.value, after.value, higher)  # type: ignore[arg-type]
     better = 1 / bad if bad > 0 else math.inf
+    if ref.kind is Kind.SERVER_CPU:
+        # One value on a 10 ms clock that moves with the server's JIT and GC: shown beside the
+        # wall clock when it moved, never failing and never confirming a timing.
+        if bad < factor and better < factor:
+            return base
+        return replace(base, status=Status.INFO, note="server CPU time moved (not a verdict)")
     if ref.kind in (Kind.COUNTER, Kind.MEMORY, Kind.INSTRUCTIONS):
         # Single exact values: an instruction count repeats to parts per million, so its 1%
         # needs no statistics (a ratio within 1/factor..factor is unchanged).

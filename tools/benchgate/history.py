@@ -45,6 +45,7 @@ DEFAULT_HISTORY_FACTORS = {
     Kind.TIME: 1.4,
     Kind.THROUGHPUT: 1.4,
     Kind.MEMORY: 1.05,
+    Kind.SERVER_CPU: 1.4,
 }
 
 

@@ -15,6 +15,7 @@ class Kind(StrEnum):
     COUNTER = "counter"
     THROUGHPUT = "throughput"
     INSTRUCTIONS = "instructions"
+    SERVER_CPU = "server cpu"  # a server's CPU time over an operation: noisy, never a verdict
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ def load_meta(results_dir: Path) -> dict[str, dict]:
 def kind_of(key: str, meta: dict, policy: Policy) -> Kind:
     if is_instructions(key) or meta.get("unit") == "instructions":
         return Kind.INSTRUCTIONS
+    if key.endswith("_cpu_seconds") or "server CPU" in (meta.get("unit") or ""):
+        return Kind.SERVER_CPU
     btype = meta.get("type") or key.rpartition(".")[2].split("_", 1)[0]
     if btype in _TYPE_KIND:
         return _TYPE_KIND[btype]

@@ -25,7 +25,11 @@ _SECTIONS = [
     (Status.REGRESSION, "Regressions"),
     (Status.NOISE_SUSPECTED, "Noise-suspected (not failing)"),
     (Status.IMPROVED, "Improvements"),
-    (Status.INFO, "Timings decided by their instruction count (for information, never failing)"),
+    (
+        Status.INFO,
+        "For information, never failing: timings decided by their instruction count, "
+        "server CPU times that moved",
+    ),
 ]
 _AREA = {
     Kind.TIME: "time",
@@ -33,6 +37,7 @@ _AREA = {
     Kind.MEMORY: "memory",
     Kind.COUNTER: "counter",
     Kind.INSTRUCTIONS: "instructions",
+    Kind.SERVER_CPU: "server CPU",
 }
 
 
