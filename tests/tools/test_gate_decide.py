@@ -291,3 +291,17 @@ def test_server_cpu_seconds_are_their_own_kind():
 
     meta = {"type": "track", "unit": "seconds (server CPU)"}
     assert kind_of("graph_load.Load.track_server_cpu_seconds", meta, POLICY) is Kind.SERVER_CPU
+
+
+def test_the_gate_does_not_time_again_what_an_instruction_count_decides():
+    from benchgate.gate import rates_of_twinned
+
+    meta = {
+        "gen.Generate.time_generate_batch": {"unit": "seconds"},
+        "gen.Generate.track_entities_per_s": {"unit": "entities/s"},
+        "gen.Generate.peakmem_generate_batch": {"unit": "bytes"},
+        "gen.GenerateLarge.time_generate_batch": {"unit": "seconds"},
+        "q.Queries.track_requests": {"unit": "requests"},
+    }
+    twinned = {"gen.Generate.time_generate_batch"}
+    assert rates_of_twinned(meta, twinned, POLICY) == {"gen.Generate.track_entities_per_s"}

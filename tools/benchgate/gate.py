@@ -23,7 +23,7 @@ from pathlib import Path
 from .asvcmd import AsvProject, InfraError, asv_available, tail
 from .decide import BY_TIMING, Comparison, ExitCode, Status, compare_sets, exit_code
 from .model import Kind, Measurement, entry_name, instructions_twin, is_instructions
-from .policy import PolicyError, load_policy
+from .policy import Policy, PolicyError, load_policy
 from .results import load_commit, load_meta
 from .summary import Report, render_markdown
 
@@ -199,6 +199,20 @@ def decisive_twins(meta: Mapping[str, dict], before: dict, after: dict) -> set[s
     return out
 
 
+def rates_of_twinned(meta: Mapping[str, dict], twinned: set[str], policy: Policy) -> set[str]:
+    """The other wall-clock figures (``time_`` and rates) of the classes whose timings are
+    decided by instruction counts: the same operations, so the gate does not time them again."""
+    classes = {k.rpartition(".")[0] for k in twinned}
+    out = set()
+    for key, m in meta.items():
+        if key in twinned or key.rpartition(".")[0] not in classes:
+            continue
+        method = key.rpartition(".")[2]
+        if method.startswith("time_") or policy.is_throughput(key, m.get("unit") or ""):
+            out.add(key)
+    return out
+
+
 @dataclass
 class Measured:
     """Both sides' measurements of all phases, and what each phase ran and cost."""
@@ -229,6 +243,7 @@ def measure_all(s: Session) -> Measured:
     started = time.monotonic()
     if meta:
         exclude = twinned | {k for k in meta if is_instructions(k)}
+        exclude |= rates_of_twinned(meta, twinned, s.args.policy)
         rest = _selected(meta, user, set(meta) - exclude)
         bench = _within(user, f"^(?!{_exact(exclude)[1:]})") if exclude else user
     else:  # discovery failed in phase 1 (or no suite yet): let this run say why
