@@ -49,7 +49,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -314,7 +314,10 @@ def count_target(twin: type, timeout: float) -> dict[str, Any]:
             "out": str(work / "result.json"),
         }
         child = [sys.executable, str(Path(__file__).resolve())]
-        (work / "prime.json").write_text(json.dumps({**spec, "prime": True}), encoding="utf-8")
+        # The priming run writes its own result file: a counted child that died must not
+        # leave the priming run's answers to be read as its own.
+        prime = {**spec, "prime": True, "out": str(work / "prime-result.json")}
+        (work / "prime.json").write_text(json.dumps(prime), encoding="utf-8")
         _run([*child, str(work / "prime.json")], timeout)
         (work / "spec.json").write_text(json.dumps({**spec, "prime": False}), encoding="utf-8")
         cmd = [*valgrind_command(work, whole_process=False), *child, str(work / "spec.json")]
@@ -489,11 +492,6 @@ class CommandTwin(_Counted):
 
     def command(self, op: str, *params: Any) -> list[str]:
         raise NotImplementedError
-
-
-def iter_counts(measured: dict) -> Iterator[tuple[str, int]]:
-    """(key, count) pairs of a ``measure`` result, for tools and tests."""
-    yield from sorted(measured["counts"].items())
 
 
 if __name__ == "__main__":

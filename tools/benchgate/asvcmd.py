@@ -44,8 +44,8 @@ class AsvProject:
         """A path from the config, resolved like asv does (relative to the config's folder)."""
         return (self.config.parent / self.conf().get(key, default)).resolve()
 
-    def derived_config(self, results_dir: Path, name: str) -> Path:
-        """A copy of the config with absolute paths and another results_dir.
+    def derived_config(self, results_dir: Path, name: str, html_dir: Path | None = None) -> Path:
+        """A copy of the config with absolute paths and another results_dir (and html_dir).
 
         asv chdirs to the folder of the config it is given, so every relative path is made
         absolute; the copy lives under the (git-ignored) env dir.
@@ -57,6 +57,8 @@ class AsvProject:
                 conf[key] = str((base / conf[key]).resolve())
         conf.setdefault("repo", str(base))
         conf["results_dir"] = str(Path(results_dir).resolve())
+        if html_dir is not None:
+            conf["html_dir"] = str(Path(html_dir).resolve())
         env_dir = Path(conf.get("env_dir", str(base / ".asv" / "env")))
         out = env_dir.parent / f"{name}.conf.json"
         out.parent.mkdir(parents=True, exist_ok=True)

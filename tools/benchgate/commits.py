@@ -52,13 +52,6 @@ def code_commits(repo: Path, rev_range: str) -> list[str]:
     return [line for line in out.splitlines() if line]
 
 
-def code_ancestor(repo: Path, commit: str) -> str:
-    """The nearest first-parent ancestor of ``commit`` (itself included) that changes package
-    code: the commit whose code ``commit`` measures."""
-    out = _git(repo, "log", "--first-parent", "-1", "--format=%H", commit, "--", *CODE_PATHS)
-    return out.strip() or _git(repo, "rev-list", "--max-parents=0", commit).split()[0]
-
-
 if __name__ == "__main__":
     # python tools/benchgate/commits.py RANGE: the code commits of RANGE, one a line, for
     # asv run HASHFILE:-

@@ -73,12 +73,3 @@ def instructions_twin(key: str) -> str | None:
     if not method.startswith("time_"):
         return None
     return f"{cls_path}Instructions.{INSTRUCTIONS_PREFIX}{method.removeprefix('time_')}"
-
-
-def timed_of(key: str) -> str | None:
-    """The ``time_`` benchmark an instruction count twins (inverse of ``instructions_twin``)."""
-    cls_path, _, method = key.rpartition(".")
-    if not method.startswith(INSTRUCTIONS_PREFIX) or not cls_path.endswith("Instructions"):
-        return None
-    op = method.removeprefix(INSTRUCTIONS_PREFIX)
-    return f"{cls_path.removesuffix('Instructions')}.time_{op}"

@@ -14,15 +14,13 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from .asvcmd import _PATH_KEYS, AsvProject, InfraError, asv_available
+from .asvcmd import AsvProject, InfraError, asv_available
 from .commits import CommitsError, code_commits
+from .culprit import is_rising_rate
 from .history import HistoryError, decide
-from .model import Kind
 from .policy import PolicyError, load_policy
-from .results import kind_of
 from .site import SiteError, read_jumps, write_feed, write_regressions
 
 TOOLS = Path(__file__).resolve().parent.parent
@@ -45,21 +43,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _config_for(project: AsvProject, html_dir: Path, results_dir: Path, tmp: Path) -> Path:
-    """A copy of the asv config with absolute paths and the chosen html/results dirs."""
-    conf = project.conf()
-    base = project.config.parent
-    for key in _PATH_KEYS:
-        if key in conf:
-            conf[key] = str((base / conf[key]).resolve())
-    conf.setdefault("repo", str(base))
-    conf["html_dir"] = str(html_dir)
-    conf["results_dir"] = str(results_dir)
-    out = tmp / "publish.conf.json"
-    out.write_text(json.dumps(conf, indent=2), encoding="utf-8")
-    return out
-
-
 def first_commit(conf: dict) -> str | None:
     """regressions_first_commits when it names one commit for every benchmark."""
     firsts = {v for v in (conf.get("regressions_first_commits") or {}).values() if v}
@@ -70,13 +53,7 @@ def asv_listing(html_dir: Path, code: set[str], index: dict, policy) -> dict:
     """What asv's own regressions.json lists: jumps, rises of a rate, non-code ends."""
     jumps = read_jumps(html_dir)
     benches = index.get("benchmarks", {})
-    rises = sum(
-        1
-        for j in jumps
-        if kind_of(j.name.split("(")[0], benches.get(j.name.split("(")[0], {}), policy)
-        is Kind.THROUGHPUT
-        and j.after > j.before
-    )
+    rises = sum(1 for j in jumps if is_rising_rate(j, benches, policy))
     non_code = sum(1 for j in jumps if j.bad not in code or (j.good and j.good not in code))
     return {"jumps": len(jumps), "speed_ups": rises, "non_code_ends": non_code}
 
@@ -96,9 +73,8 @@ def run(argv: list[str] | None = None) -> int:
         results_dir = (args.results_dir or project.path("results_dir", "results")).resolve()
         policy = load_policy(args.thresholds)
         if not args.skip_publish:
-            with tempfile.TemporaryDirectory(prefix="publish-site-") as tmp:
-                config = _config_for(project, html_dir, results_dir, Path(tmp))
-                rc = project.asv(["publish", "--config", str(config)])
+            config = project.derived_config(results_dir, "publish", html_dir)
+            rc = project.asv(["publish", "--config", str(config)])
             if rc != 0:
                 raise InfraError(f"asv publish failed (exit {rc})")
         index = json.loads((html_dir / "index.json").read_text(encoding="utf-8"))

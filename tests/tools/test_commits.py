@@ -2,52 +2,24 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT / "tools"))
-
-from benchgate.commits import (  # noqa: E402
+from benchgate.commits import (
     CommitsError,
     changed_paths,
-    code_ancestor,
     code_commits,
     is_code_commit,
     touches_code,
 )
-
-GIT = [
-    "git",
-    "-c",
-    "user.name=t",
-    "-c",
-    "user.email=t@example.invalid",
-    "-c",
-    "commit.gpgsign=false",
-]
-
-
-def _commit(repo: Path, files: dict[str, str], message: str) -> str:
-    for rel, text in files.items():
-        path = repo / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    subprocess.run([*GIT, "add", "-A"], cwd=repo, check=True)
-    subprocess.run([*GIT, "commit", "-qm", message], cwd=repo, check=True)
-    return subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout.strip()
+from experiment_repo import _commit, _git
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     repo = tmp_path / "repo"
     repo.mkdir()
-    subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=repo, check=True)
+    _git(repo, "init", "-q", "-b", "main")
     c = {
         "root": _commit(repo, {"banking/__init__.py": "", "README.md": "x"}, "package"),
         "docs": _commit(repo, {"docs/a.md": "a"}, "docs only"),
@@ -86,14 +58,6 @@ def test_code_commits_lists_the_range_oldest_first_in_one_call(repo):
     path, c = repo
     assert code_commits(path, "main") == [c["root"], c["src"], c["setup"]]
     assert code_commits(path, f"{c['docs']}..main") == [c["src"], c["setup"]]
-
-
-def test_code_ancestor_is_the_commit_whose_code_a_commit_measures(repo):
-    path, c = repo
-    assert code_ancestor(path, c["docs"]) == c["root"]
-    assert code_ancestor(path, c["tools"]) == c["root"]
-    assert code_ancestor(path, c["tests"]) == c["src"]
-    assert code_ancestor(path, c["src"]) == c["src"]
 
 
 def test_unknown_revisions_are_an_error(repo):
