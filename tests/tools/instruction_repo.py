@@ -27,7 +27,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from experiment_repo import _commit, _git, asv_conf
+from experiment_repo import ALLOCATIONS_BENCH, _commit, _git, asv_conf
 
 HARNESS = Path(__file__).resolve().parents[2] / "benchmarks" / "instructions.py"
 
@@ -83,7 +83,8 @@ FAST = {
     "risk": "(state >> 20) % 1000",
 }
 
-BENCH = '''import time
+BENCH = (
+    '''import time
 import tracemalloc
 
 from . import instructions
@@ -118,28 +119,9 @@ class PersonGenerateInstructions(instructions.Twin):
         return self.measure()
 
 
-class PersonGenerateAllocations:
-    """Deterministic counter: tracemalloc peak of one batch (the slowdown must not move it)."""
-
-    params = [4000]
-    param_names = ["n"]
-    rounds = 1
-    repeat = 1
-
-    def setup(self, n):
-        from tinybank import PersonGenerator
-
-        self.gen = PersonGenerator(seed=7)
-
-    def track_alloc_peak_bytes(self, n):
-        tracemalloc.start()
-        self.gen.generate_batch(n)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        return peak
-
-    track_alloc_peak_bytes.unit = "bytes"
 '''
+    + ALLOCATIONS_BENCH
+)
 
 
 def generator(variant: dict, doc: str = "") -> str:

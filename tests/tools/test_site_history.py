@@ -7,7 +7,6 @@ commits change ``docs/``; each series is one graph file as ``asv publish`` write
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,16 +17,8 @@ from benchgate.history import decide
 from benchgate.policy import Policy
 from benchgate.publish import run as publish_run
 from benchgate.site import read_jumps, write_regressions, write_site
+from experiment_repo import _commit, _git
 
-GIT = [
-    "git",
-    "-c",
-    "user.name=t",
-    "-c",
-    "user.email=t@example.invalid",
-    "-c",
-    "commit.gpgsign=false",
-]
 PARAMS = {"machine": "refbox", "python": "3.11", "branch": "main"}
 POLICY = Policy(history_factors={"time": 1.4, "throughput": 1.4, "memory": 1.05})
 
@@ -35,20 +26,12 @@ POLICY = Policy(history_factors={"time": 1.4, "throughput": 1.4, "memory": 1.05}
 def make_repo(root: Path, kinds: str) -> list[str]:
     """One commit per letter: ``c`` changes package code, ``d`` only docs."""
     root.mkdir(parents=True)
-    subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=root, check=True)
+    _git(root, "init", "-q", "-b", "main")
     (root / "asv.conf.json").write_text(json.dumps({"version": 1, "repo": ".", "project": "p"}))
     hashes = []
     for i, kind in enumerate(kinds):
-        path = root / ("banking/m.py" if kind == "c" else "docs/d.md")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"x = {i}\n")
-        subprocess.run([*GIT, "add", "-A"], cwd=root, check=True)
-        subprocess.run([*GIT, "commit", "-qm", f"{kind} {i}"], cwd=root, check=True)
-        hashes.append(
-            subprocess.run(
-                ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-            ).stdout.strip()
-        )
+        path = "banking/m.py" if kind == "c" else "docs/d.md"
+        hashes.append(_commit(root, {path: f"x = {i}\n"}, f"{kind} {i}"))
     return hashes
 
 
