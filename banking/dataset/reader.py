@@ -201,7 +201,8 @@ class DatasetReader:
             parts = ", ".join(f"{e} {n:,}" for e, n in read.items())
             total = sum(read.values())
             raise DatasetError(
-                f"{exc}; {total:,} records before it were already read and passed on ({parts})"
+                f"{exc}; before it, {total:,} records were already read and handed on "
+                f"(by `banking stream produce`: sent): {parts}"
             ) from None
 
     def iter_records(self, entity: str, batch_size: int = 10_000) -> Iterator[dict[str, Any]]:
