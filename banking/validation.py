@@ -17,27 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from banking.dataset.schema import ENTITY_MODELS as RECORD_MODELS  # one entity -> model table
 from banking.errors import UsageError
-from banking.models import (
-    Account,
-    Communication,
-    Company,
-    OwnershipLink,
-    Pattern,
-    Person,
-    Transaction,
-)
-
-# Dataset entity (plural, as in file and topic names) -> its model.
-RECORD_MODELS: dict[str, type[BaseModel]] = {
-    "persons": Person,
-    "companies": Company,
-    "accounts": Account,
-    "transactions": Transaction,
-    "communications": Communication,
-    "ownership_links": OwnershipLink,
-    "patterns": Pattern,  # the ground truth, checked by the same rule
-}
 
 
 class InvalidRecord(UsageError):
