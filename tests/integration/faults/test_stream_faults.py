@@ -1,0 +1,159 @@
+"""`banking stream produce` / `consume --to-graph` when something dies mid-way: the broker
+(kill -9, then restarted on its kept data) or the consumer itself. A command whose broker died
+must end with one ``banking: error:`` line and exit 3 soon after; a re-run must finish, and a
+consume must leave exactly the dataset in the graph."""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from dataclasses import dataclass
+
+import pytest
+from fault_helpers import (
+    CONSUME_PROGRESS,
+    KILL_TO_EXIT_S,
+    PRODUCE_PROGRESS,
+    CliRun,
+    assert_graph_equals_dataset,
+    assert_one_error_line,
+    sleep_until,
+)
+
+from banking.streaming.sink import WRITE_ORDER
+from banking_repository import GraphRepository
+
+SERVICES = ("gremlin", "kafka")
+CONSUME_BATCH = 300  # events per graph write: many progress lines, a consume of some seconds
+RUN_S = 300.0
+# A consumer killed without leaving its group: the next one must not wait out its session.
+RECONSUME_AFTER_KILL_S = 90.0
+
+
+def produce_args(reader, bootstrap: str, prefix: str) -> list[str]:
+    return [
+        *("stream", "produce", str(reader.path)),
+        *("--bootstrap", bootstrap, "--topic-prefix", prefix),
+    ]
+
+
+def consume_args(url: str, bootstrap: str, prefix: str) -> list[str]:
+    return [
+        *("stream", "consume", "--to-graph", "--bootstrap", bootstrap, "--gremlin-url", url),
+        *("--topic-prefix", prefix, "--batch-size", str(CONSUME_BATCH)),
+    ]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """An undisturbed run: seconds until its first progress line, and in all."""
+
+    first_line_s: float
+    total_s: float
+
+    def kill_at(self, rng: random.Random, first_line: float) -> float:
+        return first_line + rng.uniform(0.05, 0.75) * (self.total_s - self.first_line_s)
+
+
+def timed(args: list[str], progress: re.Pattern[str]) -> Timing:
+    run = CliRun(args)
+    first = run.wait_for_stderr(progress, RUN_S)
+    code = run.wait(RUN_S)
+    assert code == 0, f"{run.describe()}: exit {code}; {run.stderr_lines()[:5]}"
+    return Timing(first - run.started, time.monotonic() - run.started)
+
+
+def consumed_at_least(count: int):
+    """Matches a consume progress line reporting at least ``count`` events."""
+
+    def test(line: str) -> bool:
+        found = CONSUME_PROGRESS.match(line)
+        return bool(found) and int(found.group(1).replace(",", "")) >= count
+
+    return test
+
+
+def wait_for_share_consumed(run: CliRun, reader, rng: random.Random) -> None:
+    """Until the consumer reports a random share (5-80 %) of the dataset's events applied: the
+    moment to strike, however fast the machine is today."""
+    total = sum(reader.count(entity) for entity in WRITE_ORDER)
+    run.wait_for_stderr(consumed_at_least(int(rng.uniform(0.05, 0.8) * total)), RUN_S)
+    assert run.running(), "the consume ended before the kill"
+
+
+def produced(services, dataset, prefix: str) -> None:
+    run = CliRun([*produce_args(dataset, services.kafka_bootstrap, prefix), "--quiet"])
+    assert run.wait(RUN_S) == 0, run.stderr_lines()[:5]
+
+
+@pytest.fixture(scope="module")
+def timings(fault_services, dataset) -> dict[str, Timing]:
+    """One undisturbed produce (timed) and consume: the happy path must hold before faults
+    mean anything."""
+    url, bootstrap = fault_services.gremlin_url, fault_services.kafka_bootstrap
+    produce = timed(produce_args(dataset, bootstrap, "calibrate."), PRODUCE_PROGRESS)
+    run = CliRun(consume_args(url, bootstrap, "calibrate."))
+    assert run.wait(RUN_S) == 0, run.stderr_lines()[:5]
+    with GraphRepository(url, timeout_s=120) as repo:
+        assert_graph_equals_dataset(repo, dataset)
+    return {"produce": produce}
+
+
+def test_broker_killed_mid_produce_is_one_line_and_a_rerun_succeeds(
+    seed, services, dataset, timings
+):
+    rng = random.Random(seed)
+    prefix = f"s{seed}.produce."
+    run = CliRun(produce_args(dataset, services.kafka_bootstrap, prefix))
+    sleep_until(timings["produce"].kill_at(rng, run.wait_for_stderr(PRODUCE_PROGRESS, RUN_S)))
+    assert run.running(), "the produce ended before the kill: make it slower"
+    services.kill("kafka")
+    killed = time.monotonic()
+    code = run.wait(KILL_TO_EXIT_S)
+    took = time.monotonic() - killed
+    assert code == 3, f"exit {code} {took:.1f} s after the kill; stderr: {run.stderr_lines()[:5]}"
+    assert_one_error_line(run, PRODUCE_PROGRESS)
+
+    services.ensure(SERVICES, keep_kafka_data=True)
+    rerun = CliRun(produce_args(dataset, services.kafka_bootstrap, prefix))
+    assert rerun.wait(RUN_S) == 0, rerun.stderr_lines()[:5]
+
+
+def test_broker_killed_mid_consume_is_one_line_and_a_rerun_fills_the_graph(
+    seed, services, dataset, timings, empty_graph
+):
+    rng = random.Random(seed)
+    prefix = f"s{seed}.consume-broker."
+    produced(services, dataset, prefix)
+    run = CliRun(consume_args(empty_graph, services.kafka_bootstrap, prefix))
+    wait_for_share_consumed(run, dataset, rng)
+    services.kill("kafka")
+    killed = time.monotonic()
+    code = run.wait(KILL_TO_EXIT_S)
+    took = time.monotonic() - killed
+    assert code == 3, f"exit {code} {took:.1f} s after the kill; stderr: {run.stderr_lines()[:5]}"
+    assert_one_error_line(run, CONSUME_PROGRESS)
+
+    services.ensure(SERVICES, keep_kafka_data=True)
+    rerun = CliRun(consume_args(empty_graph, services.kafka_bootstrap, prefix))
+    assert rerun.wait(RUN_S) == 0, rerun.stderr_lines()[:5]
+    with GraphRepository(empty_graph, timeout_s=120) as repo:
+        assert_graph_equals_dataset(repo, dataset)
+
+
+def test_consumer_killed_mid_consume_then_an_immediate_rerun_fills_the_graph(
+    seed, services, dataset, timings, empty_graph
+):
+    rng = random.Random(seed)
+    prefix = f"s{seed}.consume-killed."
+    produced(services, dataset, prefix)
+    run = CliRun(consume_args(empty_graph, services.kafka_bootstrap, prefix))
+    wait_for_share_consumed(run, dataset, rng)
+    run.kill()
+    rerun = CliRun(consume_args(empty_graph, services.kafka_bootstrap, prefix))
+    code = rerun.wait(RECONSUME_AFTER_KILL_S)
+    took = time.monotonic() - rerun.started
+    assert code == 0, f"exit {code} after {took:.1f} s; stderr: {rerun.stderr_lines()[:5]}"
+    with GraphRepository(empty_graph, timeout_s=120) as repo:
+        assert_graph_equals_dataset(repo, dataset)
