@@ -106,7 +106,7 @@ class CliRun:
             self.process.wait()
             raise AssertionError(
                 f"{self.describe()} still ran {timeout_s:.0f} s later; killed. "
-                f"stderr so far: {self.stderr_lines()[:5]}"
+                f"last stderr lines: {self.stderr_lines()[-3:]}"
             ) from None
         for reader in self._readers:
             reader.join(timeout=10)
