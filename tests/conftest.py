@@ -249,6 +249,7 @@ def service_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servic
         factory.stop_all()
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Note which shared services the selected tests need, to start them together."""
     config.stash[_NEEDED] = {

@@ -43,14 +43,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("seed", seeds, ids=[f"seed={s}" for s in seeds])
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "/faults/" in str(item.path).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.faults)
-            item.add_marker(pytest.mark.integration)
-            item.add_marker(pytest.mark.slow)
-
-
 @pytest.fixture(scope="module")
 def fault_services(request: pytest.FixtureRequest, service_factory) -> Iterator:
     """The module's own services (names in the module's ``SERVICES``), stopped at its end."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import time
 
+import pytest
 from fault_helpers import (
     KILL_TO_EXIT_S,
     CliRun,
@@ -17,6 +18,8 @@ from fault_helpers import (
 )
 
 from banking_repository import GraphRepository
+
+pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.slow]
 
 SERVICES = ("gremlin",)
 # Small requests make the load of the small bank last long enough to be hit mid-way.

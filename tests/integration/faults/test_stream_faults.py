@@ -21,6 +21,8 @@ from fault_helpers import (
 from banking.streaming.sink import WRITE_ORDER
 from banking_repository import GraphRepository
 
+pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.slow]
+
 SERVICES = ("gremlin", "kafka")
 CONSUME_BATCH = 300  # events per graph write: many progress lines, a consume of some seconds
 RUN_S = 300.0
