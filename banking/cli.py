@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from banking import __version__
-from banking.errors import BankingError
+from banking.errors import BankingError, Terminated
 
 # Sub-command modules, in the order `banking --help` lists them. A module that is missing
 # (an optional extra not installed) is left out rather than breaking the whole command.
@@ -57,13 +60,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with _terminate_as_exception():
+            return int(args.func(args) or 0)
     except BankingError as exc:
         print(f"banking: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("banking: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("banking: terminated (SIGTERM)", file=sys.stderr)
+        return Terminated.exit_code
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+@contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    """SIGTERM becomes ``Terminated`` for the command's duration, so it cleans up as on Ctrl-C
+    (the default action would end the process at once, leaving temporary files behind).
+    Commands that stop gracefully on SIGTERM (``stream consume``) install their own handler."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

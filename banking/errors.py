@@ -17,3 +17,11 @@ class ServiceUnavailable(BankingError, ConnectionError):
     """A server this command needs (Gremlin Server, Kafka) does not answer in time."""
 
     exit_code = 3
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that ``with``/``finally`` clean-up runs as it does
+    for Ctrl-C (a half-written dataset is removed); a BaseException so that no ``except
+    Exception`` of a library swallows it."""
+
+    exit_code = 143

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from banking_repository import GraphRepository, GraphUnavailable
 
     reader = open_dataset(args.directory)
-    validate_dataset(reader)
+    checked = validate_dataset(reader)  # bad input is exit 2 before the server is asked
     url = args.gremlin or os.environ.get("GREMLIN_URL")
     with GraphRepository(url) as repo:
         if not repo.health():
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
                 repo,
                 batch_size=args.batch_size,
                 progress=bar.update if bar is not None else None,
-                validate=False,
+                checked=checked,
             )
         finally:
             if bar is not None:

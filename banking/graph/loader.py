@@ -3,8 +3,10 @@
 Entities go in dependency order (persons, companies, accounts, then the edges), each read batch
 converted by ``banking.graph.mapping`` and written with ``GraphRepository.write``. Upserts are
 idempotent, so loading the same dataset twice leaves every count unchanged. A dataset is checked
-in a first pass (every record must map) before anything is written, so bad input fails without
-leaving half a graph behind.
+in a first pass before anything is written, so bad input fails without leaving half a graph
+behind: every line must parse, every record must pass ``banking.validation.validate_records``
+(the check the stream consumer applies to each event's payload, so both paths accept the same
+records) and map to graph elements.
 """
 
 from __future__ import annotations
@@ -17,7 +19,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from banking.errors import UsageError
-from banking.graph.mapping import ENTITIES, GraphBatch, to_graph_batch
+from banking.graph.mapping import (
+    ACCOUNT,
+    COMPANY,
+    ENTITIES,
+    PERSON,
+    GraphBatch,
+    MappingError,
+    to_graph_batch,
+)
+from banking.validation import InvalidRecord, validate_records
 
 READ_BATCH = 10_000
 
@@ -40,6 +51,9 @@ class Reader(Protocol):
 
     def iter_batches(self, entity: str, batch_size: int = ...) -> Iterator[list[dict]]: ...
 
+    # Optional (``DatasetReader`` has it): one read of every file, reporting file and line.
+    # def verify(self, check, batch_size, entities) -> dict[str, int]: ...
+
     def patterns(self) -> list[Any]: ...
 
 
@@ -53,6 +67,8 @@ class LoadSummary:
     patterns: int = 0
     seconds: float = 0.0
     requests: int = 0
+    # Edge endpoints named by the dataset but not in it, per label: created as bare vertices.
+    bare_endpoints: dict[str, int] = field(default_factory=dict)
 
     @property
     def elements(self) -> int:
@@ -80,6 +96,9 @@ class LoadSummary:
             if counts:
                 parts = ", ".join(f"{label} {n:,}" for label, n in sorted(counts.items()))
                 lines.append(f"  {kind}: {parts}")
+        if self.bare_endpoints:
+            parts = ", ".join(f"{label} {n:,}" for label, n in sorted(self.bare_endpoints.items()))
+            lines.append(f"  edge endpoints not in the dataset, created as bare vertices: {parts}")
         return "\n".join(lines)
 
 
@@ -182,14 +201,97 @@ def dataset_counts(reader: Reader) -> dict[str, int]:
     return {entity: int(counts.get(entity, 0)) for entity in ENTITIES}
 
 
-def validate_dataset(reader: Reader, read_batch: int = READ_BATCH) -> int:
-    """Map every record without writing (bad input fails before the graph changes)."""
-    checked = 0
-    for entity in ENTITIES:
-        for records in reader.iter_batches(entity, read_batch):
-            to_graph_batch(entity, records)
-            checked += len(records)
-    return checked
+@dataclass
+class DatasetCheck:
+    """What the validation pass found: records per entity, patterns, and the edge endpoints
+    the dataset names without holding them (distinct ids per label)."""
+
+    records: dict[str, int] = field(default_factory=dict)
+    patterns: int = 0
+    bare_endpoints: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def checked(self) -> int:
+        return sum(self.records.values())
+
+
+# Per edge entity: (field, label or the field holding the label) of each endpoint.
+_ENDPOINTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "accounts": (("owner_id", "owner_type"),),
+    "ownership_links": (("owner_id", "owner_type"), ("company_id", COMPANY)),
+    "transactions": (("from_account", ACCOUNT), ("to_account", ACCOUNT)),
+    "communications": (("from_person", PERSON), ("to_person", PERSON)),
+}
+_VERTEX_ID = {"persons": "person_id", "companies": "company_id", "accounts": "account_id"}
+
+
+class _Endpoints:
+    """Vertex ids seen so far and the distinct edge endpoints not among them. Entities come in
+    ``ENTITIES`` order, every vertex entity before the edges that name them."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.missing: dict[str, set[str]] = {}
+
+    def see(self, entity: str, records: Sequence[Mapping[str, Any]]) -> None:
+        id_key = _VERTEX_ID.get(entity)
+        if id_key is not None:
+            self.ids.update(r[id_key] for r in records)
+        for key, label in _ENDPOINTS.get(entity, ()):
+            for r in records:
+                if r[key] not in self.ids:
+                    kind = r.get(label, label)
+                    self.missing.setdefault(kind, set()).add(r[key])
+
+
+def check_records(entity: str, records: Sequence[Mapping[str, Any]]) -> None:
+    """Reject (``InvalidRecord``, with its index) the first record the stream consumer would
+    dead-letter: one that fails ``validate_records`` or cannot become graph elements."""
+    validate_records(entity, records)
+    if entity not in ENTITIES:  # patterns: not graph elements
+        return
+    try:
+        to_graph_batch(entity, records)
+    except MappingError:
+        for index, record in enumerate(records):  # which one (the error path only)
+            try:
+                to_graph_batch(entity, [record])
+            except MappingError as exc:
+                raise InvalidRecord(entity, index, str(exc)) from None
+        raise
+
+
+def validate_dataset(reader: Reader, read_batch: int = READ_BATCH) -> DatasetCheck:
+    """Read, validate and map every record without writing (bad input fails before the graph
+    changes): a ``UsageError`` naming the file, line, field and reason of the first bad one."""
+    result = DatasetCheck()
+    endpoints = _Endpoints()
+
+    def check(entity: str, records: list[dict[str, Any]]) -> None:
+        check_records(entity, records)
+        endpoints.see(entity, records)
+
+    entities = (*ENTITIES, "patterns")
+    verify = getattr(reader, "verify", None)
+    if verify is not None:
+        counts = verify(check, read_batch, entities)
+    else:  # a reader without verify (tests' in-memory ones): the same check, record numbers
+        counts = {}
+        for entity in entities:
+            start = 0
+            for records in reader.iter_batches(entity, read_batch):
+                try:
+                    check(entity, records)
+                except InvalidRecord as exc:
+                    raise UsageError(
+                        f"{entity} record {start + exc.index + 1}: {exc.reason}"
+                    ) from None
+                start += len(records)
+            counts[entity] = start
+    result.patterns = counts.pop("patterns", 0)
+    result.records = counts
+    result.bare_endpoints = {label: len(ids) for label, ids in endpoints.missing.items()}
+    return result
 
 
 def load_dataset(
@@ -200,12 +302,16 @@ def load_dataset(
     *,
     validate: bool = True,
     read_batch: int = READ_BATCH,
+    checked: DatasetCheck | None = None,
 ) -> LoadSummary:
-    """Load a dataset directory written by ``banking generate`` (or an open reader)."""
+    """Load a dataset directory written by ``banking generate`` (or an open reader).
+
+    ``checked`` is the result of a ``validate_dataset`` already run on ``reader`` (the CLI
+    validates before it connects); without it and with ``validate``, this runs it first."""
     _check_batch_size(batch_size)
     reader = open_dataset(path) if isinstance(path, str | Path) else path
-    if validate:
-        validate_dataset(reader, read_batch)
+    if checked is None and validate:
+        checked = validate_dataset(reader, read_batch)
 
     def batches() -> Iterator[tuple[str, list[dict[str, Any]]]]:
         for entity in ENTITIES:
@@ -213,5 +319,9 @@ def load_dataset(
                 yield entity, records
 
     summary = load_batches(repo, batches(), batch_size=batch_size, progress=progress)
-    summary.patterns = len(reader.patterns())
+    if checked is not None:
+        summary.patterns = checked.patterns
+        summary.bare_endpoints = dict(checked.bare_endpoints)
+    else:
+        summary.patterns = len(reader.patterns())
     return summary

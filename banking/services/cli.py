@@ -7,21 +7,30 @@ from dataclasses import replace
 
 from banking.errors import UsageError
 from banking.services import manager
-from banking.services.settings import SERVICE_NAMES, ServiceSettings, parse_timeout
+from banking.services.settings import (
+    SERVICE_NAMES,
+    ServiceSettings,
+    parse_brokers,
+    parse_timeout,
+)
 
 ACTIONS = ("up", "down", "status", "logs", "env", "warm")
 HELP = """\
 up: resolve jars if needed, start what is not running, wait until each answers; Kafka starts
     empty unless --keep-data keeps the topics and offsets of this state folder's last run.
+    --kafka-brokers 3 runs a 3-node KRaft cluster (nodes kafka-1..3 on KAFKA_PORT, +2, +4;
+    topics keep 3 copies, 2 in sync); `up` again restarts only a missing node, on its kept data.
 down: stop the processes recorded in the state folder (only those).
-status: each service's state and endpoint; exit 1 when one is not up.
+status: each service's state and endpoint; exit 1 when one is not up. For a cluster, whether
+    each node is in sync and the number of under-replicated partitions.
 logs: the tail of each service's log.
 env: export lines for GREMLIN_URL and KAFKA_BOOTSTRAP.
 warm: --seconds (20) of benchmark-like traffic to each service, leaving no data behind: run it
     before an asv run, so that a freshly started JVM's compilation is not measured.
 Environment: GREMLIN_PORT (8182), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1),
-BANKING_SERVICES_STATE (services/state), GREMLIN_HEAP/KAFKA_HEAP (1g),
-BANKING_SERVICES_TIMEOUT (180 s)."""
+KAFKA_BROKERS (what the state folder's last `up` started, else 1), BANKING_SERVICES_STATE
+(services/state), GREMLIN_HEAP/KAFKA_HEAP (1g), BANKING_SERVICES_TIMEOUT (180 s), BANKING_HOME
+(the checkout; default: the one holding the current directory)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seconds", type=float, default=20.0, help="warm: seconds of traffic per service"
     )
     parser.add_argument(
+        "--kafka-brokers",
+        metavar="N",
+        help="Kafka nodes (broker+controller each); default KAFKA_BROKERS, else the recorded "
+        "size, else 1",
+    )
+    parser.add_argument(
         "--keep-data",
         action="store_true",
         help="up: keep Kafka's topics and offsets from the last run (default: a fresh broker)",
@@ -41,6 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = ServiceSettings.from_env()
+    if args.kafka_brokers is not None:
+        brokers = parse_brokers(args.kafka_brokers, "--kafka-brokers")
+        settings = replace(settings, kafka_brokers=brokers)
     if args.timeout is not None:
         settings = replace(settings, timeout_s=parse_timeout(args.timeout, "--timeout"))
     if args.keep_data:

@@ -55,9 +55,11 @@ def log_path(settings: ServiceSettings, name: str) -> Path:
 
 
 def ports(settings: ServiceSettings, name: str) -> tuple[int, ...]:
+    """The ports one process listens on (``gremlin`` or a Kafka node's name)."""
     if name == "gremlin":
         return (settings.gremlin_port,)
-    return (settings.kafka_port, settings.kafka_controller_port)
+    node = settings.kafka_node(name)
+    return (node.port, node.controller_port)
 
 
 # Gremlin Server holds the whole TinkerGraph in its heap and turns every batched write into
@@ -74,7 +76,7 @@ _GC_OPTIONS = {
 def _jvm_base(settings: ServiceSettings, name: str, heap: str) -> list[str]:
     return [
         java_binary(),
-        *_GC_OPTIONS[name](heap),
+        *_GC_OPTIONS["gremlin" if name == "gremlin" else "kafka"](heap),
         f"-Xmx{heap}",
         "-Djava.awt.headless=true",
         "-Djava.net.preferIPv4Stack=true",
@@ -101,21 +103,28 @@ def prepare_gremlin(settings: ServiceSettings) -> list[str]:
     ]
 
 
-def prepare_kafka(settings: ServiceSettings) -> list[str]:
-    """Write the broker configs and format a fresh KRaft data folder; return its command line.
+def prepare_kafka(
+    settings: ServiceSettings, name: str | None = None, keep_data: bool | None = None
+) -> list[str]:
+    """Write one Kafka node's configs and format a fresh KRaft data folder; return its command.
 
     Every start begins with an empty data folder, as TinkerGraph begins with an empty graph,
-    unless ``settings.keep_kafka_data`` asks to keep a folder this state folder already formatted
-    (its cluster id derives from the state folder, so the kept ``meta.properties`` still matches).
+    unless ``keep_data`` (default ``settings.keep_kafka_data``) asks to keep a folder this state
+    folder already formatted (its cluster id derives from the state folder, so the kept
+    ``meta.properties`` still matches). The manager keeps it for a node that rejoins a cluster
+    whose other nodes still run: a controller voter must never be reformatted under a live
+    quorum.
     """
-    service_dir = settings.service_dir("kafka")
-    conf = conf_dir(settings, "kafka")
+    node = settings.kafka_nodes[0] if name is None else settings.kafka_node(name)
+    service_dir = settings.service_dir(node.name)
+    conf = conf_dir(settings, node.name)
     data = service_dir / "data"
     conf.mkdir(parents=True, exist_ok=True)
-    keep = settings.keep_kafka_data and (data / "meta.properties").is_file()
+    keep_data = settings.keep_kafka_data if keep_data is None else keep_data
+    keep = keep_data and (data / "meta.properties").is_file()
     if not keep:
         shutil.rmtree(data, ignore_errors=True)
-    (conf / "server.properties").write_text(render.kafka_server_properties(settings, data))
+    (conf / "server.properties").write_text(render.kafka_server_properties(settings, data, node))
     (conf / "log4j2.xml").write_text(render.log4j2_xml())
     cp = classpath(settings.lib_dir("kafka"))
     logging_opts = [
@@ -123,7 +132,7 @@ def prepare_kafka(settings: ServiceSettings) -> list[str]:
         f"-Dkafka.logs.dir={service_dir}",
     ]
     command = [
-        *_jvm_base(settings, "kafka", settings.kafka_heap),
+        *_jvm_base(settings, node.name, settings.kafka_heap),
         *logging_opts,
         "-cp",
         cp,
@@ -149,10 +158,13 @@ def prepare_kafka(settings: ServiceSettings) -> list[str]:
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()
         raise ServiceUnavailable(
-            f"Kafka storage format failed: {detail[-1] if detail else 'no output'}"
+            f"Kafka storage format of {node.name} failed: {detail[-1] if detail else 'no output'}"
         )
     return command
 
 
-def prepare(settings: ServiceSettings, name: str) -> list[str]:
-    return prepare_gremlin(settings) if name == "gremlin" else prepare_kafka(settings)
+def prepare(settings: ServiceSettings, name: str, keep_data: bool | None = None) -> list[str]:
+    """Configs written (and a Kafka node's folder formatted); the command line to start."""
+    if name == "gremlin":
+        return prepare_gremlin(settings)
+    return prepare_kafka(settings, name, keep_data)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from banking.errors import ServiceUnavailable, UsageError
-from banking.services import launch, probes, warmup
+from banking.services import cluster, launch, probes, warmup
+from banking.services.cluster import ClusterHealth
 from banking.services.jars import ensure_jars
 from banking.services.process import (
+    RECORD,
     ProcessRecord,
     is_alive,
     is_ours,
@@ -19,12 +24,14 @@ from banking.services.process import (
     remove_record,
     start_ticks,
     terminate,
+    terminate_all,
     write_record,
 )
-from banking.services.settings import SERVICE_NAMES, ServiceSettings
+from banking.services.settings import KAFKA_CLUSTER_FILE, SERVICE_NAMES, ServiceSettings
 
 Printer = Callable[[str], None]
 LOG_TAIL_LINES = 30
+_KAFKA_UNIT = re.compile(r"kafka(-[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -49,10 +56,19 @@ def select(only: str | None) -> tuple[str, ...]:
     return (only,)
 
 
+def units(settings: ServiceSettings, services: Sequence[str]) -> tuple[str, ...]:
+    """The processes of ``services``: ``gremlin`` and each Kafka node of the layout."""
+    return tuple(name for service in services for name in settings.unit_names(service))
+
+
 def answers(settings: ServiceSettings, name: str, timeout: float = 5.0) -> bool:
     if name == "gremlin":
         return probes.gremlin_answers(settings.gremlin_url, timeout)
-    return probes.kafka_answers(settings.kafka_bootstrap, timeout)
+    if name == "kafka":
+        return probes.kafka_answers(settings.kafka_bootstrap, timeout)
+    node = settings.kafka_node(name)
+    node_id = node.node_id if settings.kafka_brokers > 1 else None
+    return probes.kafka_answers(node.bootstrap, timeout, node_id=node_id)
 
 
 def log_tail(settings: ServiceSettings, name: str, lines: int = LOG_TAIL_LINES) -> str:
@@ -75,14 +91,35 @@ def _running(settings: ServiceSettings, name: str) -> ProcessRecord | None:
     return None
 
 
-def _start(settings: ServiceSettings, name: str) -> ProcessRecord:
-    for port in launch.ports(settings, name):
-        if not probes.port_free(port):
-            raise ServiceUnavailable(
-                f"{name}: port {port} on 127.0.0.1 is already in use by a process not started "
-                f"from {settings.state_dir}; pick other ports (GREMLIN_PORT, KAFKA_PORT)"
-            )
-    command = launch.prepare(settings, name)
+def _kafka_units_on_disk(settings: ServiceSettings) -> tuple[str, ...]:
+    """Kafka nodes with a PID record in the state folder, whatever layout started them."""
+    if not settings.state_dir.is_dir():
+        return ()
+    found = [
+        path.parent.name
+        for path in settings.state_dir.glob(f"kafka*/{RECORD}")
+        if _KAFKA_UNIT.fullmatch(path.parent.name)
+    ]
+    return tuple(sorted(found, key=lambda n: (len(n), n)))
+
+
+def _foreign_kafka(settings: ServiceSettings) -> list[str]:
+    """Live Kafka nodes of this state folder that are not part of the requested layout."""
+    layout = set(settings.unit_names("kafka"))
+    return [
+        name
+        for name in _kafka_units_on_disk(settings)
+        if name not in layout and _running(settings, name) is not None
+    ]
+
+
+def _record_cluster(settings: ServiceSettings) -> None:
+    path = settings.state_dir / KAFKA_CLUSTER_FILE
+    nodes = [{"name": n.name, "node_id": n.node_id, "port": n.port} for n in settings.kafka_nodes]
+    path.write_text(json.dumps({"brokers": settings.kafka_brokers, "nodes": nodes}, indent=2))
+
+
+def _start(settings: ServiceSettings, name: str, command: list[str]) -> ProcessRecord:
     log = launch.log_path(settings, name)
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -106,11 +143,35 @@ def _start(settings: ServiceSettings, name: str) -> ProcessRecord:
     return record
 
 
+def _check_ports_free(settings: ServiceSettings, names: Sequence[str]) -> None:
+    for name in names:
+        for port in launch.ports(settings, name):
+            if not probes.port_free(port):
+                raise ServiceUnavailable(
+                    f"{name}: port {port} on 127.0.0.1 is already in use by a process not "
+                    f"started from {settings.state_dir}; pick other ports (GREMLIN_PORT, "
+                    "KAFKA_PORT)"
+                )
+
+
 def up(settings: ServiceSettings, only: str | None = None, echo: Printer = print) -> int:
-    """Start what is not running, wait until each answers; idempotent."""
-    names = select(only)
+    """Start what is not running, wait until each answers; idempotent.
+
+    A Kafka node that is missing while others of its cluster still run is started again on
+    its kept data folder (it rejoins and catches up); when no node runs the cluster starts
+    fresh, unless ``keep_kafka_data``.
+    """
+    services = select(only)
+    names = units(settings, services)
     pending: dict[str, tuple[ProcessRecord, float]] = {}
     begin = time.monotonic()
+    if "kafka" in services:
+        foreign = _foreign_kafka(settings)
+        if foreign:
+            raise UsageError(
+                f"Kafka runs from {settings.state_dir} as {', '.join(foreign)}, not as the "
+                f"{settings.kafka_brokers}-broker layout asked for; run `down` first"
+            )
     to_start = []
     for name in names:
         record = _running(settings, name)
@@ -123,17 +184,40 @@ def up(settings: ServiceSettings, only: str | None = None, echo: Printer = print
             )
         else:
             echo(f"{name}: already running (pid {record.pid}) {record.endpoint}")
+    kafka_nodes = set(settings.unit_names("kafka"))
+    rejoin = settings.kafka_brokers > 1 and any(
+        name in kafka_nodes and name not in to_start for name in names
+    )
     if to_start:
+        _check_ports_free(settings, to_start)
         settings.state_dir.mkdir(parents=True, exist_ok=True)
         if ensure_jars(settings.repo_root / "services", log=echo):
             echo(f"services: jars resolved in {time.monotonic() - begin:.1f} s")
-    for name in to_start:
-        settings.service_dir(name).mkdir(parents=True, exist_ok=True)
-        started = time.monotonic()
-        record = _start(settings, name)
-        pending[name] = (record, started)
-        echo(f"{name}: starting (pid {record.pid}), log {record.log}")
-    _wait(settings, pending, begin, echo)
+        for name in to_start:
+            settings.service_dir(name).mkdir(parents=True, exist_ok=True)
+        keep = settings.keep_kafka_data or rejoin
+        # Formatting a data folder runs a JVM: the nodes of a cluster format at the same time.
+        with ThreadPoolExecutor(max_workers=len(to_start)) as pool:
+            commands = dict(
+                zip(
+                    to_start,
+                    pool.map(lambda name: launch.prepare(settings, name, keep_data=keep), to_start),
+                    strict=True,
+                )
+            )
+        if any(name in kafka_nodes for name in to_start):
+            _record_cluster(settings)
+        for name in to_start:
+            started = time.monotonic()
+            record = _start(settings, name, commands[name])
+            pending[name] = (record, started)
+            kept = " (data kept: rejoins its cluster)" if rejoin and name in kafka_nodes else ""
+            echo(f"{name}: starting (pid {record.pid}){kept}, log {record.log}")
+        _wait(settings, pending, begin, echo)
+    if settings.kafka_brokers > 1 and "kafka" in services:
+        health = cluster.fetch_health(settings.kafka_bootstrap)
+        if health is not None:
+            echo(f"{'cluster:':9}{health.summary(settings.kafka_brokers)}")
     return 0
 
 
@@ -174,21 +258,35 @@ def _wait(
 
 
 def down(settings: ServiceSettings, only: str | None = None, echo: Printer = print) -> int:
-    """Stop only the PIDs recorded here and proven ours; tolerate ones already gone."""
-    for name in select(only):
+    """Stop only the PIDs recorded here and proven ours; tolerate ones already gone.
+
+    Every Kafka node with a record in the state folder is stopped, whatever the layout, and
+    the nodes of a cluster are stopped together.
+    """
+    services = select(only)
+    names = list(units(settings, services))
+    if "kafka" in services:
+        names += [n for n in _kafka_units_on_disk(settings) if n not in names]
+    ours: list[tuple[str, ProcessRecord]] = []
+    for name in names:
         service_dir = settings.service_dir(name)
         record = read_record(service_dir)
         if record is None:
             echo(f"{name}: not running")
-            continue
-        if is_ours(record, settings.state_dir):
-            terminate(record.pid)
-            echo(f"{name}: stopped (pid {record.pid})")
+        elif is_ours(record, settings.state_dir):
+            ours.append((name, record))
         elif is_alive(record.pid):
             echo(f"{name}: pid {record.pid} is not a process started here; left alone")
+            remove_record(service_dir)
         else:
             echo(f"{name}: already stopped (pid {record.pid})")
-        remove_record(service_dir)
+            remove_record(service_dir)
+    terminate_all([record.pid for _, record in ours])
+    for name, record in ours:
+        echo(f"{name}: stopped (pid {record.pid})")
+        remove_record(settings.service_dir(name))
+    if "kafka" in services:
+        (settings.state_dir / KAFKA_CLUSTER_FILE).unlink(missing_ok=True)
     return 0
 
 
@@ -205,11 +303,38 @@ def status_of(settings: ServiceSettings, name: str) -> ServiceState:
     return ServiceState(name, "down", f"{settings.endpoint(name)}{note}")
 
 
+def with_sync(
+    settings: ServiceSettings, states: list[ServiceState], health: ClusterHealth | None
+) -> list[str]:
+    """Status lines; in a cluster each running node says whether it is in sync, and a last
+    ``cluster:`` line counts the registered brokers and under-replicated partitions."""
+    lines = []
+    for state in states:
+        line = state.line()
+        if settings.kafka_brokers > 1 and state.name in settings.unit_names("kafka"):
+            node_id = settings.kafka_node(state.name).node_id
+            if health is not None and state.state != "down":
+                if node_id in health.brokers:
+                    line += "  " + health.node(node_id).describe()
+                else:
+                    line += "  not registered with the controller"
+        lines.append(line)
+    if settings.kafka_brokers > 1 and any(s.name.startswith("kafka") for s in states):
+        if health is None:
+            lines.append(f"{'cluster:':9}no broker answers a metadata request")
+        else:
+            lines.append(f"{'cluster:':9}{health.summary(settings.kafka_brokers)}")
+    return lines
+
+
 def status(settings: ServiceSettings, only: str | None = None, echo: Printer = print) -> int:
     """Print each service's state; non-zero when any is not up."""
-    states = [status_of(settings, name) for name in select(only)]
-    for state in states:
-        echo(state.line())
+    states = [status_of(settings, name) for name in units(settings, select(only))]
+    health = None
+    if settings.kafka_brokers > 1 and any(s.up and s.name != "gremlin" for s in states):
+        health = cluster.fetch_health(settings.kafka_bootstrap)
+    for line in with_sync(settings, states, health):
+        echo(line)
     return 0 if all(s.up for s in states) else 1
 
 
@@ -242,7 +367,7 @@ def warm(
 def logs(
     settings: ServiceSettings, only: str | None = None, lines: int = 40, echo: Printer = print
 ) -> int:
-    for name in select(only):
+    for name in units(settings, select(only)):
         echo(f"--- {launch.log_path(settings, name)} ---")
         echo(log_tail(settings, name, lines))
     return 0

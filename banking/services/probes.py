@@ -50,8 +50,9 @@ def gremlin_answers(url: str, timeout: float = 10.0) -> bool:
                 connection.close()
 
 
-def kafka_answers(bootstrap: str, timeout: float = 10.0) -> bool:
-    """A cluster metadata request through kafka-python's admin client names at least one broker."""
+def kafka_answers(bootstrap: str, timeout: float = 10.0, node_id: int | None = None) -> bool:
+    """A cluster metadata request through kafka-python's admin client names at least one broker
+    (``node_id``: names that node, registered with the controller and not fenced)."""
     from kafka import KafkaAdminClient
 
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
@@ -69,7 +70,10 @@ def kafka_answers(bootstrap: str, timeout: float = 10.0) -> bool:
         )
         cluster = admin.describe_cluster()
         admin.list_topics()
-        return bool(cluster.get("brokers"))
+        brokers = [b for b in cluster.get("brokers") or () if not b.get("is_fenced")]
+        if node_id is not None:
+            return any(b.get("broker_id") == node_id for b in brokers)
+        return bool(brokers)
     except Exception:
         return False
     finally:

@@ -19,7 +19,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from banking.services.settings import HOST, ServiceSettings
+from banking.services.settings import HOST, KafkaNode, ServiceSettings
 
 VERTEX_KEY = "entity_id"
 EDGE_KEY = "edge_id"
@@ -136,13 +136,28 @@ def kafka_cluster_id(settings: ServiceSettings) -> str:
         digest = hashlib.sha256(digest).digest()
 
 
-def kafka_server_properties(settings: ServiceSettings, data_dir: Path) -> str:
-    port, cport = settings.kafka_port, settings.kafka_controller_port
+def kafka_server_properties(
+    settings: ServiceSettings, data_dir: Path, node: KafkaNode | None = None
+) -> str:
+    """``server.properties`` of one KRaft node (broker and controller in one JVM).
+
+    In a cluster every node is a voter of the controller quorum, and topics, consumer offsets
+    and transaction state keep three copies, two of which must acknowledge a write
+    (``min.insync.replicas=2``): any one node may be lost without losing or refusing data.
+    """
+    node = settings.kafka_nodes[0] if node is None else node
+    port, cport = node.port, node.controller_port
+    voters = ",".join(f"{n.node_id}@{HOST}:{n.controller_port}" for n in settings.kafka_nodes)
+    if settings.kafka_brokers == 1:
+        title = "single-node KRaft (broker + controller)"
+    else:
+        title = f"node {node.node_id} of a {settings.kafka_brokers}-node KRaft cluster"
+    rf, isr = settings.replication_factor, settings.min_insync_replicas
     return f"""\
-# Written by banking.services; single-node KRaft (broker + controller) on {HOST}.
+# Written by banking.services; {title} on {HOST}.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@{HOST}:{cport}
+node.id={node.node_id}
+controller.quorum.voters={voters}
 listeners=PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{cport}
 advertised.listeners=PLAINTEXT://{HOST}:{port}
 controller.listener.names=CONTROLLER
@@ -150,14 +165,14 @@ inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs={data_dir}
 num.partitions=1
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
+default.replication.factor={rf}
+min.insync.replicas={isr}
+offsets.topic.replication.factor={rf}
 offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor={rf}
+transaction.state.log.min.isr={isr}
+share.coordinator.state.topic.replication.factor={rf}
+share.coordinator.state.topic.min.isr={isr}
 # Producers create their topics with explicit partition counts; a typo must fail, not create.
 auto.create.topics.enable=false
 delete.topic.enable=true

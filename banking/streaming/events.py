@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from banking.errors import UsageError
 from banking.streaming.entities import REFERENCE_TIME, as_datetime, spec_for
+from banking.validation import InvalidRecord, validate_records
 
 EventType = Literal["create", "update", "delete"]
 EntityType = Literal[
@@ -123,10 +124,11 @@ class EntityEvent(BaseModel):
             )
         if self.event_type == "delete":
             return spec.model.model_construct(**{spec.id_field: self.entity_id})
+        # The same check as `banking load`'s validation pass: one definition of a valid record.
         try:
-            return spec.model.model_validate(self.payload)
-        except ValidationError as exc:
-            raise InvalidEvent(f"invalid {self.entity_type} payload: {_one_line(exc)}") from None
+            return validate_records(spec.plural, (self.payload,))[0]
+        except InvalidRecord as exc:
+            raise InvalidEvent(f"invalid {self.entity_type} payload: {exc.reason}") from None
 
 
 _FIELDS = tuple(EntityEvent.model_fields)

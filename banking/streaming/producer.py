@@ -72,7 +72,7 @@ class EntityProducer:
         *,
         topic_prefix: str = DEFAULT_PREFIX,
         partitions: int = DEFAULT_PARTITIONS,
-        replication_factor: int = 1,
+        replication_factor: int | None = None,  # None: min(3, brokers), see ensure_topics
         batch_size: int = DEFAULT_BATCH_SIZE,
         linger_ms: int = DEFAULT_LINGER_MS,
         compression_type: str | None = DEFAULT_COMPRESSION,

@@ -12,6 +12,10 @@ from banking.streaming.entities import spec_for
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
 DEFAULT_PREFIX = "banking."
 DLQ_SUFFIX = "dlq"
+# Copies of each partition on a cluster; with two of them required in sync (acks=all), any one
+# broker may be lost without losing an acknowledged event or refusing new ones.
+MAX_REPLICATION_FACTOR = 3
+CLUSTER_MIN_INSYNC = 2
 
 
 def bootstrap_servers(value: str | None = None) -> str:
@@ -38,15 +42,25 @@ def entity_for_topic(topic: str, prefix: str = DEFAULT_PREFIX) -> str | None:
         return None
 
 
+def replication_for(brokers: int) -> int:
+    """The replication factor for new topics on a cluster of ``brokers`` live brokers."""
+    return max(1, min(MAX_REPLICATION_FACTOR, brokers))
+
+
 def ensure_topics(
     bootstrap: str,
     topics: Iterable[str],
     *,
     partitions: int,
-    replication_factor: int = 1,
+    replication_factor: int | None = None,
     timeout_s: float = 10.0,
 ) -> None:
-    """Create the topics that do not exist yet (existing ones are left as they are)."""
+    """Create the topics that do not exist yet (existing ones are left as they are).
+
+    Without an explicit ``replication_factor`` a topic gets min(3, brokers the cluster
+    reports) copies, and with 3 copies ``min.insync.replicas=2``: on a three-node cluster a
+    topic survives the loss of a broker, on the single local broker it still has one copy.
+    """
     from kafka.admin import KafkaAdminClient
     from kafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -64,10 +78,13 @@ def ensure_topics(
         existing = set(admin.list_topics())
         missing = [t for t in wanted if t not in existing]
         if missing:
-            new = {
-                t: {"num_partitions": partitions, "replication_factor": replication_factor}
-                for t in missing
-            }
+            factor = replication_factor
+            if factor is None:
+                factor = replication_for(len(admin.describe_cluster().get("brokers") or ()))
+            spec: dict = {"num_partitions": partitions, "replication_factor": factor}
+            if factor >= MAX_REPLICATION_FACTOR:
+                spec["configs"] = {"min.insync.replicas": str(CLUSTER_MIN_INSYNC)}
+            new = {t: dict(spec) for t in missing}
             with contextlib.suppress(TopicAlreadyExistsError):  # created concurrently
                 admin.create_topics(new, timeout_ms=int(timeout_s * 1000), wait_for_metadata=True)
     except KafkaError as exc:

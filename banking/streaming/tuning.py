@@ -101,7 +101,12 @@ def measure(
     }
 
 
-DEFAULT_KAFKA_LIB = Path(__file__).resolve().parents[2] / "services" / "lib" / "kafka"
+def default_kafka_lib() -> Path:
+    """services/lib/kafka of the checkout the services use (``banking.services.settings``): the
+    package's own folder is site-packages after a non-editable install."""
+    from banking.services.settings import find_repo_root
+
+    return find_repo_root() / "services" / "lib" / "kafka"
 
 
 def java_producer_performance(
@@ -110,10 +115,11 @@ def java_producer_performance(
     records: int,
     record_size: int,
     props: dict[str, Any],
-    lib: Path = DEFAULT_KAFKA_LIB,
+    lib: Path | None = None,
 ) -> float | None:
     """records/s reported by Kafka's ProducerPerformance, or None if it cannot run."""
     java = shutil.which("java")
+    lib = default_kafka_lib() if lib is None else lib
     if java is None or not lib.is_dir():
         return None
     command = [
@@ -244,8 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kafka-lib",
         type=Path,
-        default=DEFAULT_KAFKA_LIB,
-        help="folder with the kafka-tools jars (services/lib/kafka)",
+        default=None,
+        help="folder with the kafka-tools jars (default: services/lib/kafka of the checkout)",
     )
     parser.add_argument(
         "--serialisation", action="store_true", help="only measure serialisation (no broker needed)"

@@ -12,6 +12,8 @@ cannot help.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import contextlib
 import logging
 import socket
@@ -19,6 +21,7 @@ import struct
 import threading
 import time
 import uuid
+import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
@@ -61,12 +64,29 @@ def quiet_server_errors() -> Iterator[None]:
         logger.removeFilter(_not_a_server_error)
 
 
+# How long closing a websocket may wait for the server's goodbye (a dead server sends none).
+CLOSE_TIMEOUT_S = 2.0
+
+# Every transport not yet closed, so that none is left to the garbage collector at exit.
+_OPEN_TRANSPORTS: weakref.WeakSet[_BoundedTransport] = weakref.WeakSet()
+
+
 class _BoundedTransport(AiohttpTransport):
-    """The aiohttp transport with a bounded websocket handshake (the stock one can wait minutes)."""
+    """The aiohttp transport with a bounded websocket handshake (the stock one can wait minutes)
+    and a close that always finishes.
+
+    The stock ``close`` stops at the first error (closing the websocket of a server that died
+    raises), and a failed handshake leaves its session open: the aiohttp session and the event
+    loop are then left to the garbage collector, which at interpreter exit prints "Unclosed
+    client session" and ``Exception ignored ... Invalid file descriptor: -1`` after the CLI's
+    one-line error. Here every close releases the websocket, the session and the loop, and
+    never raises.
+    """
 
     def __init__(self, connect_timeout_s: float, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._connect_timeout_s = connect_timeout_s
+        _OPEN_TRANSPORTS.add(self)
 
     def connect(self, url: str, headers: Any = None) -> None:
         async def handshake() -> None:
@@ -78,7 +98,52 @@ class _BoundedTransport(AiohttpTransport):
                 url, **self._aiohttp_kwargs, headers=headers
             )
 
-        self._loop.run_until_complete(handshake())
+        try:
+            self._loop.run_until_complete(handshake())
+        except BaseException:
+            self.close()  # a failed handshake keeps nothing open
+            raise
+
+    def close(self) -> None:
+        loop = getattr(self, "_loop", None)
+        # A loop running in another thread (a read in progress) is closed by the next close,
+        # once that thread is done: the client's close waits for it, see _drop_clients.
+        if loop is None or loop.is_closed() or loop.is_running():
+            return
+        try:
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(self._release())
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+            _OPEN_TRANSPORTS.discard(self)
+
+    async def _release(self) -> None:
+        websocket, session = self._websocket, self._client_session
+        if websocket is not None and not websocket.closed:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(websocket.close(), CLOSE_TIMEOUT_S)
+        if session is not None and not session.closed:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(session.close(), CLOSE_TIMEOUT_S)
+        # Whatever aiohttp left scheduled (a reader of the dead socket) ends here, not in a
+        # "Task was destroyed but it is pending" at exit.
+        current = asyncio.current_task()
+        leftover = [t for t in asyncio.all_tasks() if t is not current]
+        for task in leftover:
+            task.cancel()
+        if leftover:
+            await asyncio.gather(*leftover, return_exceptions=True)
+
+
+@atexit.register
+def _close_open_transports() -> None:
+    """Close what a caller left open (a repository never closed) before the interpreter's
+    teardown would, noisily. Runs after the executors' threads have been joined."""
+    for transport in list(_OPEN_TRANSPORTS):
+        with contextlib.suppress(Exception):
+            transport.close()
 
 
 class _Client(Client):
@@ -168,6 +233,9 @@ class GremlinConnection:
         # One single-connection client per request slot, opened when first needed: single
         # requests always use the first, so they never meet a cold second connection.
         self._clients: list[_Client | None] = [None] * in_flight
+        # The transports each slot's client has made: closed with it, even one whose
+        # connection a failure kept out of the client's pool (Client.close skips those).
+        self._transports: list[list[_BoundedTransport]] = [[] for _ in range(in_flight)]
         self._lock = threading.RLock()
         # One serialiser for the connection's life (its writer caches encoded map keys).
         self._serializer = GraphBinarySerializersV1(writer=FastGraphBinaryWriter())
@@ -302,17 +370,25 @@ class GremlinConnection:
                 raise ConnectionError(message) from exc
             timeout = self._timeout_s
             connect_timeout = self._connect_timeout_s
+            made = self._transports[slot]
+
+            def transport() -> _BoundedTransport:
+                made.append(
+                    _BoundedTransport(
+                        connect_timeout,
+                        read_timeout=timeout,
+                        write_timeout=timeout,
+                        max_msg_size=MAX_MESSAGE_BYTES,
+                    )
+                )
+                return made[-1]
+
             client = self._clients[slot] = _Client(
                 self.url,
                 self._source,
                 pool_size=1,
                 message_serializer=self._serializer,
-                transport_factory=lambda: _BoundedTransport(
-                    connect_timeout,
-                    read_timeout=timeout,
-                    write_timeout=timeout,
-                    max_msg_size=MAX_MESSAGE_BYTES,
-                ),
+                transport_factory=transport,
                 max_content_length=MAX_MESSAGE_BYTES,
             )
         return client
@@ -320,8 +396,12 @@ class GremlinConnection:
     def _drop_clients(self) -> None:
         """Close every slot's client (a broken connection leaves the others in doubt too)."""
         clients, self._clients = self._clients, [None] * self._in_flight
-        for client in clients:
+        transports, self._transports = self._transports, [[] for _ in range(self._in_flight)]
+        for client, made in zip(clients, transports, strict=True):
             if client is not None:
-                # A broken client may fail to close; it is discarded either way.
+                # A broken client may fail to close; it is discarded either way. Its close
+                # waits for its reader thread, so every loop it used is idle afterwards.
                 with contextlib.suppress(Exception):
                     client.close()
+            for transport in made:
+                transport.close()

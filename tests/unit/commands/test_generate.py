@@ -91,3 +91,65 @@ def test_typology_count_zero_allows_a_tiny_bank(tmp_path):
     reader = DatasetReader(out)
     assert reader.manifest["typologies"] == {} and reader.count("transactions") == 5
     assert reader.patterns() == []
+
+
+def _start_generate(out, scale: str = "0.2"):
+    """A ``banking generate`` big enough to be stopped half-way, once its temporary folder
+    exists (the moment a signal finds it with files half-written)."""
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "banking.cli", "generate", "--scale", scale, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(out.parent.glob(f".{out.name}.partial-*")):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "no temporary folder appeared"
+        time.sleep(0.05)
+    return process
+
+
+def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
+    import signal
+
+    out = tmp_path / "bank"
+    process = _start_generate(out)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143
+    assert err == "banking: terminated (SIGTERM)\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_killed_writers_leftovers_go_with_the_next_write(tmp_path):
+    import signal
+
+    out = tmp_path / "bank"
+    process = _start_generate(out)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    leftover = list(tmp_path.glob(".bank.partial-*"))
+    assert len(leftover) == 1
+    assert main(["generate", "--out", str(out), "--quiet", *TINY]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["bank"]
+
+
+def test_a_running_writers_folder_is_left_alone(tmp_path):
+    import os
+
+    from banking.data_generators.orchestration.output import remove_abandoned
+
+    out = tmp_path / "bank"
+    live = tmp_path / f".bank.partial-{os.getpid()}-abc"
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+    dead_pid = finished.stdout.strip()
+    dead = tmp_path / f".bank.old-{dead_pid}-xyz"
+    other = tmp_path / f".banking.partial-{dead_pid}-xyz"
+    for folder in (live, dead, other):
+        folder.mkdir()
+    assert remove_abandoned(out) == [dead]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from banking.errors import UsageError
 from banking.graph.loader import LoadSummary, load_dataset, load_models, load_records
 from banking.graph.mapping import GraphBatch
+from banking.streaming import samples
 
 
 class RecordingWriter:
@@ -36,15 +39,10 @@ class ListReader:
         return ["p1", "p2"]
 
 
-PERSON = {"person_id": "PER-1", "first_name": "A"}
-ACCOUNT = {"account_id": "ACC-1", "owner_id": "PER-1", "owner_type": "person"}
-TXN = {
-    "txn_id": "TXN-1",
-    "from_account": "ACC-1",
-    "to_account": "ACC-2",
-    "amount": 1.0,
-    "timestamp": "2024-01-01T00:00:00",
-}
+# Valid records (the loader's validation pass checks them with the entity models).
+PERSON = samples.person(1)
+ACCOUNT = samples.account(1, owner=1)
+TXN = samples.transaction(1, src=1, dst=2)
 
 
 def test_records_load_vertices_before_edges_whatever_the_mapping_order():
@@ -60,21 +58,83 @@ def test_records_load_vertices_before_edges_whatever_the_mapping_order():
 
 
 def test_dataset_load_reads_in_batches_and_reports_progress():
-    reader = ListReader({"persons": [dict(PERSON, person_id=f"PER-{i}") for i in range(25)]})
+    reader = ListReader({"persons": [samples.person(i) for i in range(25)]})
     writer = RecordingWriter()
     seen: list[int] = []
     summary = load_dataset(reader, writer, batch_size=7, progress=seen.append, read_batch=10)
     assert seen == [10, 10, 5]
     assert {size for _, size in writer.calls} == {7}
-    assert summary.vertices == {"person": 25} and summary.patterns == 2
+    assert summary.vertices == {"person": 25} and summary.patterns == 0
 
 
 def test_bad_records_fail_before_anything_is_written():
     reader = ListReader({"persons": [PERSON], "transactions": [{"txn_id": "TXN-9"}]})
     writer = RecordingWriter()
-    with pytest.raises(UsageError, match="from_account"):
+    with pytest.raises(UsageError, match="transactions record 1: from_account: Field required"):
         load_dataset(reader, writer)
     assert writer.calls == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("amount", "lots", "amount: Input should be a valid number"),
+        ("amount", -5, "amount: Input should be greater than 0"),
+        ("to_account", "XYZ-1", "to_account: Value error, account id must start with 'ACC-'"),
+        ("currency", None, "currency: Input should be a valid string"),
+        ("timestamp", "yesterday", "timestamp: Input should be a valid datetime"),
+        ("is_cross_border", "maybe", "is_cross_border: Input should be a valid boolean"),
+    ],
+)
+def test_a_record_the_consumer_dead_letters_is_rejected_before_writing(field, value, reason):
+    from banking.streaming.events import InvalidEvent, make_event
+
+    bad = dict(TXN, **{field: value})
+    # The event's own time is given: a producer could not take it from a bad timestamp.
+    event = make_event("transactions", None, bad, timestamp=datetime(2024, 1, 1))
+    with pytest.raises(InvalidEvent, match=f"invalid transaction payload: {reason}"):
+        event.validate_payload()
+    reader = ListReader({"accounts": [ACCOUNT], "transactions": [TXN, TXN, bad]})
+    writer = RecordingWriter()
+    with pytest.raises(UsageError, match=f"transactions record 3: {reason}"):
+        load_dataset(reader, writer)
+    assert writer.calls == []
+
+
+def test_a_record_the_load_accepts_the_consumer_accepts():
+    from banking.streaming.events import event_from_record
+
+    records = {entity: [make(1)] for entity, make in samples.BY_ENTITY.items()}
+    summary = load_dataset(ListReader(records), RecordingWriter())
+    assert summary.records == {entity: 1 for entity in records}
+    for entity, rows in records.items():
+        event_from_record(entity, rows[0]).validate_payload()
+
+
+def test_a_timestamp_pydantic_takes_but_the_graph_cannot_is_rejected_too():
+    # A number-like string passes the model (seconds since 1970) but maps to no epoch: the
+    # consumer's sink rejects it, so the load does, before writing.
+    reader = ListReader({"transactions": [dict(TXN, timestamp="1719504468")]})
+    writer = RecordingWriter()
+    with pytest.raises(UsageError, match="transactions record 1: not an ISO timestamp"):
+        load_dataset(reader, writer)
+    assert writer.calls == []
+
+
+def test_endpoints_not_in_the_dataset_are_loaded_bare_and_reported():
+    reader = ListReader({"accounts": [ACCOUNT], "transactions": [TXN]})  # ACC-2 is not there
+    summary = load_dataset(reader, RecordingWriter())
+    # The owner PER-1 and the receiving account: named, never listed.
+    assert summary.bare_endpoints == {"person": 1, "account": 1}
+    assert "created as bare vertices: account 1, person 1" in summary.describe()
+    full = ListReader(
+        {
+            "persons": [PERSON],
+            "accounts": [ACCOUNT, samples.account(2, owner=1)],
+            "transactions": [TXN],
+        }
+    )
+    assert load_dataset(full, RecordingWriter()).bare_endpoints == {}
 
 
 @pytest.mark.parametrize("size", [0, -1, True, 2.5])
