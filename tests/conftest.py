@@ -1,50 +1,289 @@
-"""Shared fixtures: service endpoints for integration tests.
+"""Shared fixtures: a Gremlin Server and a Kafka broker owned by the test session.
 
-Integration tests talk to the real Gremlin Server and Kafka broker (``services/run.sh up``).
-Where a service does not answer they are skipped, unless ``BANKING_REQUIRE_SERVICES=1`` (set by
-``.ci/run``), where a missing service is a failure: CI must never pass by skipping.
+Integration tests never talk to services they did not start: the first test that asks for
+``gremlin_url`` or ``kafka_bootstrap`` starts the services the selected tests need (through
+``banking.services.manager.up``, the code behind ``services/run.sh up``, with the checkout's
+jars) on free ports, in a state folder under the session's temporary directory. They are
+stopped and their folder removed at the end of the session, also when tests fail or the run is
+interrupted; a watchdog process does it if pytest itself is killed. ``GREMLIN_URL`` and
+``KAFKA_BOOTSTRAP`` are ignored, so a graph a user loaded is never touched.
+
+Without Java or Maven the integration tests are skipped with the reason, unless
+``BANKING_REQUIRE_SERVICES=1`` (set by ``.ci/run``): then any service that cannot be started is
+a failure, as CI must never pass by skipping. A service that Java and Maven are there for but
+that does not start is always a failure. ``BANKING_TEST_PORTS=LOW-HIGH`` confines the ports
+the tests take (default: any free port the kernel offers).
+
+Tests that kill or restart a server (tests/integration/faults) take services of their own from
+``service_factory`` and never touch the session's.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import shutil
+import signal
 import socket
-from urllib.parse import urlparse
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
-DEFAULT_GREMLIN_URL = "ws://127.0.0.1:8182/gremlin"
-DEFAULT_KAFKA_BOOTSTRAP = "127.0.0.1:9092"
+from banking.errors import BankingError
+
+REQUIRE_ENV = "BANKING_REQUIRE_SERVICES"
+PORTS_ENV = "BANKING_TEST_PORTS"
+SERVICE_FIXTURES = {"gremlin": "gremlin_url", "kafka": "kafka_bootstrap"}
+GREMLIN_HEAP = "1g"
+KAFKA_HEAP = "512m"
+
+# Stops the services of a state folder once the pytest process (its parent) has gone, however
+# it went (kill -9 included), then removes the folder. argv: parent pid, state folder.
+_WATCHDOG = """
+import os, shutil, sys, time
+from pathlib import Path
+parent, state = int(sys.argv[1]), Path(sys.argv[2])
+while os.getppid() == parent:
+    time.sleep(1.0)
+from banking.services import manager
+from banking.services.settings import ServiceSettings
+manager.down(ServiceSettings(state_dir=state), echo=lambda line: None)
+shutil.rmtree(state, ignore_errors=True)
+"""
 
 
-def _answers(host: str, port: int, timeout: float = 2.0) -> bool:
+def services_required() -> bool:
+    return os.environ.get(REQUIRE_ENV) == "1"
+
+
+class PortPool:
+    """Free TCP ports on 127.0.0.1, none handed out twice in a session (a port given to a
+    service that has not bound it yet still looks free)."""
+
+    def __init__(self, spec: str | None = None) -> None:
+        self.range: range | None = None
+        if spec:
+            low, _, high = spec.partition("-")
+            try:
+                self.range = range(int(low), int(high or low) + 1)
+            except ValueError:
+                raise pytest.UsageError(f"{PORTS_ENV} must look like 19400-19499") from None
+        self.taken: set[int] = set()
+        self._lock = threading.Lock()
+
+    def take(self, count: int) -> list[int]:
+        from banking.services.probes import port_free
+
+        with self._lock:
+            found: list[int] = []
+            for port in self._candidates():
+                if port not in self.taken and port not in found and port_free(port):
+                    found.append(port)
+                    if len(found) == count:
+                        self.taken.update(found)
+                        return found
+        where = f"in {PORTS_ENV}={os.environ.get(PORTS_ENV)}" if self.range else "on 127.0.0.1"
+        raise pytest.UsageError(f"no {count} free ports {where}")
+
+    def _candidates(self) -> Iterable[int]:
+        if self.range is not None:
+            yield from self.range
+            return
+        for _ in range(20):
+            with ExitStack() as stack:
+                socks = [stack.enter_context(socket.socket()) for _ in range(8)]
+                for sock in socks:
+                    sock.bind(("127.0.0.1", 0))
+                ports = [sock.getsockname()[1] for sock in socks]
+            yield from ports
+
+
+class OwnedServices:
+    """Gremlin Server and/or Kafka of one state folder of the test session's own, started on
+    demand through ``banking.services.manager`` (the code behind ``services/run.sh``)."""
+
+    def __init__(self, state_dir: Path, ports: PortPool) -> None:
+        from banking.services.settings import ServiceSettings
+
+        gremlin, kafka, controller = ports.take(3)
+        self.settings = ServiceSettings(
+            gremlin_port=gremlin,
+            kafka_port=kafka,
+            kafka_controller_port=controller,
+            state_dir=state_dir,
+            gremlin_heap=GREMLIN_HEAP,
+            kafka_heap=KAFKA_HEAP,
+        )
+        self.failure: tuple[bool, str] | None = None  # (skip?, reason), kept for later tests
+        self._watchdog: subprocess.Popen | None = None
+        self._stopped = False
+
+    @property
+    def gremlin_url(self) -> str:
+        return self.settings.gremlin_url
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return self.settings.kafka_bootstrap
+
+    def ensure(self, names: Iterable[str], keep_kafka_data: bool = False) -> None:
+        """Start whichever of ``names`` is not running (idempotent); skip or fail the calling
+        test with the reason when they cannot be started."""
+        from banking.services import manager
+
+        if self.failure is None:
+            wanted = sorted(set(names))
+            settings = replace(self.settings, keep_kafka_data=keep_kafka_data)
+            lines: list[str] = []
+            missing = self._missing_tool()
+            if missing is not None:
+                self.failure = (not services_required(), f"services for the tests: {missing}")
+            else:
+                self._start_watchdog()
+                only = wanted[0] if len(wanted) == 1 else None
+                try:
+                    manager.up(settings, only=only, echo=lines.append)
+                except BankingError as exc:
+                    where = self.settings.state_dir
+                    self.failure = (False, f"services for the tests in {where}: {exc}")
+                    with contextlib.suppress(BankingError):
+                        manager.down(self.settings, echo=lambda line: None)
+        if self.failure is not None:
+            skip, reason = self.failure
+            (pytest.skip if skip else pytest.fail)(reason)
+
+    def _missing_tool(self) -> str | None:
+        """Why Java, or Maven while the jars are not resolved yet, is missing (a skip)."""
+        from banking.errors import ServiceUnavailable
+        from banking.services.jars import jars_complete
+        from banking.services.launch import java_binary
+
+        try:
+            java_binary()
+        except ServiceUnavailable as exc:
+            return str(exc)
+        if not jars_complete(self.settings.repo_root / "services") and not shutil.which("mvn"):
+            return "Maven (mvn) is not on PATH to resolve the service jars"
+        return None
+
+    def _start_watchdog(self) -> None:
+        if self._watchdog is not None:
+            return
+        self.settings.state_dir.mkdir(parents=True, exist_ok=True)
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(self.settings.state_dir)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C of the terminal must not end it first
+        )
+
+    def kill(self, name: str) -> int:
+        """SIGKILL the service's JVM (only this folder's, proven ours); its pid."""
+        from banking.services.process import is_alive, is_ours, read_record
+
+        record = read_record(self.settings.service_dir(name))
+        assert record is not None and is_ours(record, self.settings.state_dir), name
+        os.kill(record.pid, signal.SIGKILL)
+        while is_alive(record.pid):
+            threading.Event().wait(0.05)
+        return record.pid
+
+    def stop(self) -> None:
+        """Stop both services and remove the state folder; safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        from banking.services import manager
+
+        with contextlib.suppress(Exception):
+            manager.down(self.settings, echo=lambda line: None)
+        shutil.rmtree(self.settings.state_dir, ignore_errors=True)
+        if self._watchdog is not None and self._watchdog.poll() is None:
+            self._watchdog.kill()
+            self._watchdog.wait()
+
+
+class ServiceFactory:
+    """Hands out ``OwnedServices`` with their own ports and folders, and stops every one of
+    them at the end of the session (finalizer, atexit and SIGTERM alike)."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.ports = PortPool(os.environ.get(PORTS_ENV))
+        self.owned: list[OwnedServices] = []
+
+    def create(self, name: str) -> OwnedServices:
+        state = self.base / f"{name}-{len(self.owned)}"
+        services = OwnedServices(state, self.ports)
+        self.owned.append(services)
+        return services
+
+    def stop_all(self) -> None:
+        for services in reversed(self.owned):
+            services.stop()
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@pytest.fixture(scope="session")
+def service_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceFactory]:
+    """Makes service pairs of the session's own (the fault tests start dedicated ones)."""
+    factory = ServiceFactory(tmp_path_factory.mktemp("services"))
+    atexit.register(factory.stop_all)
+    # A plain `kill` of pytest: stop like Ctrl-C does, so finalizers run.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+        yield factory
+    finally:
+        factory.stop_all()
 
 
-def _require(name: str, host: str, port: int) -> None:
-    if _answers(host, port):
-        return
-    message = f"{name} does not answer on {host}:{port} (start it with services/run.sh up)"
-    if os.environ.get("BANKING_REQUIRE_SERVICES") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Note which shared services the selected tests need, to start them together."""
+    config.stash[_NEEDED] = {
+        name
+        for item in items
+        for name, fixture in SERVICE_FIXTURES.items()
+        if fixture in getattr(item, "fixturenames", ())
+    }
 
 
-@pytest.fixture(scope="session")
-def gremlin_url() -> str:
-    url = os.environ.get("GREMLIN_URL", DEFAULT_GREMLIN_URL)
-    parsed = urlparse(url)
-    _require("Gremlin Server", parsed.hostname or "127.0.0.1", parsed.port or 8182)
-    return url
+_NEEDED = pytest.StashKey[set]()
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> str:
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP", DEFAULT_KAFKA_BOOTSTRAP)
-    host, _, port = bootstrap.split(",")[0].rpartition(":")
-    _require("Kafka", host or "127.0.0.1", int(port or 9092))
-    return bootstrap
+def session_services(
+    request: pytest.FixtureRequest, service_factory: ServiceFactory
+) -> OwnedServices:
+    return service_factory.create("session")
+
+
+def _ensure_shared(request: pytest.FixtureRequest, services: OwnedServices, name: str) -> None:
+    needed = request.config.stash.get(_NEEDED, set()) | {name}
+    services.ensure(needed)
+
+
+@pytest.fixture(scope="session")
+def gremlin_url(request: pytest.FixtureRequest, session_services: OwnedServices) -> str:
+    """The session's own Gremlin Server (empty when the session starts)."""
+    _ensure_shared(request, session_services, "gremlin")
+    return session_services.gremlin_url
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(request: pytest.FixtureRequest, session_services: OwnedServices) -> str:
+    """The session's own Kafka broker (no topics when the session starts)."""
+    _ensure_shared(request, session_services, "kafka")
+    return session_services.kafka_bootstrap

@@ -1,11 +1,12 @@
-"""A small bank with injected AML typologies, loaded once into the Gremlin Server at GREMLIN_URL.
+"""A small bank with injected AML typologies, loaded once into the test session's own Gremlin
+Server (``gremlin_url``, tests/conftest.py).
 
 With the generators on the branch (``generate_bank``) the bank is a scale-0.01 dataset written
 to a temporary directory and loaded with ``load_dataset``, the path users take. Without them it
 is a hand-made core (persons, companies, accounts, random transfers) with the typologies
 injected by ``banking.data_generators.patterns.inject`` and loaded with ``load_models``. Either
 way the tests see the same thing: the records per entity (for expected counts) and the
-``Pattern`` ground truth. These tests drop the whole graph: use a server of your own.
+``Pattern`` ground truth. These tests drop the whole graph, which is the session's own.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""A clean graph per test on the Gremlin Server at GREMLIN_URL (these tests drop everything:
-point GREMLIN_URL at a server of your own)."""
+"""A clean graph per test on the test session's own Gremlin Server (``gremlin_url``,
+tests/conftest.py): these tests drop everything, which only the session itself wrote."""
 
 from __future__ import annotations
 
