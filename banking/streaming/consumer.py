@@ -35,7 +35,12 @@ from banking.errors import ServiceUnavailable, UsageError
 from banking.streaming.dlq import dead_letter_headers
 from banking.streaming.entities import ENTITY_NAMES, spec_for
 from banking.streaming.events import EntityEvent, InvalidEvent
-from banking.streaming.producer import DEFAULT_PARTITIONS, KafkaUnavailable, describe
+from banking.streaming.producer import (
+    DEFAULT_PARTITIONS,
+    START_ADVICE,
+    KafkaUnavailable,
+    describe,
+)
 from banking.streaming.sink import GraphSink
 from banking.streaming.topics import (
     DEFAULT_PREFIX,
@@ -259,7 +264,9 @@ class GraphSinkConsumer:
                 **membership,
             )
         except (KafkaError, OSError) as exc:
-            raise KafkaUnavailable(f"Kafka does not answer at {self.bootstrap}: {exc}") from None
+            raise KafkaUnavailable(
+                f"Kafka does not answer at {self.bootstrap} ({describe(exc)}); {START_ADVICE}"
+            ) from None
 
     def _load_metadata(self, consumer: Any) -> None:
         """Know the topics' partitions before joining the group: a leader that assigns without
@@ -290,7 +297,9 @@ class GraphSinkConsumer:
                 max_block_ms=int(self.timeout_s * 1000),
             )
         except (KafkaError, OSError) as exc:
-            raise KafkaUnavailable(f"Kafka does not answer at {self.bootstrap}: {exc}") from None
+            raise KafkaUnavailable(
+                f"Kafka does not answer at {self.bootstrap} ({describe(exc)}); {START_ADVICE}"
+            ) from None
 
     # --- control ------------------------------------------------------------------------
     def stop(self) -> None:
@@ -431,7 +440,7 @@ class GraphSinkConsumer:
                 if self._clock() + delay >= deadline:
                     raise KafkaUnavailable(
                         f"Kafka at {self.bootstrap} did not answer for {self.timeout_s:.0f}s "
-                        f"({what}: {describe(exc)}); {self._advice}"
+                        f"while {what} ({describe(exc)}); {self._advice}"
                     ) from None
                 self.stats.retries += 1
                 self._sleep(delay)

@@ -92,7 +92,10 @@ def _consumer(bootstrap: str, group_id: str | None, timeout_s: float):
             bootstrap_timeout_ms=int(timeout_s * 1000),
         )
     except (KafkaError, OSError) as exc:
-        raise ServiceUnavailable(f"Kafka does not answer at {bootstrap}: {exc}") from None
+        raise ServiceUnavailable(
+            f"Kafka does not answer at {bootstrap} ({exc}); start it (banking services up) "
+            "or pass --bootstrap / KAFKA_BOOTSTRAP"
+        ) from None
 
 
 class DeadLetterReader:

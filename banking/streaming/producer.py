@@ -57,7 +57,12 @@ def describe(exc: BaseException | None) -> str:
     """``Type: message`` once (kafka-python's messages often start with their type already)."""
     text = str(exc)
     name = type(exc).__name__
-    return text if text.startswith(name) else f"{name}: {text}" if text else name
+    if text.startswith(name):
+        text = text[len(name) :].lstrip(": ")
+    return f"{name}: {text}" if text and text != "None" else name
+
+
+START_ADVICE = "start it (banking services up) or pass --bootstrap / KAFKA_BOOTSTRAP"
 
 
 class KafkaUnavailable(ServiceUnavailable):
@@ -143,7 +148,9 @@ class EntityProducer:
         try:
             self._producer = KafkaProducer(**_supported(KafkaProducer, config))
         except (KafkaError, OSError) as exc:
-            raise KafkaUnavailable(f"Kafka does not answer at {self.bootstrap}: {exc}") from None
+            raise KafkaUnavailable(
+                f"Kafka does not answer at {self.bootstrap} ({describe(exc)}); {START_ADVICE}"
+            ) from None
         except (AssertionError, ValueError) as exc:
             raise UsageError(f"invalid producer setting: {exc}") from None
         self._bulk = BulkAppender.for_producer(self._producer, self._on_batch_done)

@@ -101,8 +101,8 @@ def existing_topics(
         )
     except (KafkaError, OSError) as exc:
         raise ServiceUnavailable(
-            f"Kafka does not answer at {bootstrap} within {timeout_s:.0f}s: {exc}; "
-            "start it (banking services up) or pass --bootstrap"
+            f"Kafka does not answer at {bootstrap} ({exc}); "
+            "start it (banking services up) or pass --bootstrap / KAFKA_BOOTSTRAP"
         ) from None
     try:
         present = set(admin.list_topics())
@@ -124,5 +124,6 @@ def existing_topics(
         }
     )
     what = f"topic {wanted[0]!r}" if len(wanted) == 1 else f"topics with prefix {prefix!r}"
-    known = ", ".join(prefixes) if prefixes else "none (run `banking stream produce` first)"
+    shown = prefixes[:8] + ([f"and {len(prefixes) - 8} more"] if len(prefixes) > 8 else [])
+    known = ", ".join(shown) if prefixes else "none (run `banking stream produce` first)"
     raise UsageError(f"no {what} at {bootstrap}; prefixes found: {known}; check --topic-prefix")
