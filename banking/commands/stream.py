@@ -268,7 +268,8 @@ def _raise_on_signals() -> Iterator[None]:
         raise _Signalled(signum)
 
     for sig in signals:
-        signal.signal(sig, handler)
+        if previous[sig] is not signal.SIG_IGN:  # ignored on purpose (nohup, `cmd &`): keep
+            signal.signal(sig, handler)
     try:
         yield
     finally:
