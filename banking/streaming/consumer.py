@@ -463,6 +463,26 @@ class GraphSinkConsumer:
             )
         else:
             self._last_contact = self._clock()
+        if self.instance_id is not None:
+            # A static member fenced by a namesake only hears of it from a request to the
+            # group (its heartbeats just stop): commit the positions it already committed.
+            self._with_broker("checking the group membership", self._recommit_positions)
+
+    def _recommit_positions(self, timeout_ms: int) -> None:
+        """Commit the positions of the assigned partitions again (between batches they are
+        exactly what was committed last, so this changes nothing but the question it asks)."""
+        from kafka.errors import CommitFailedError
+        from kafka.structs import OffsetAndMetadata
+
+        assigned = self._assignment()
+        if not assigned:
+            return
+        offsets = {
+            tp: OffsetAndMetadata(self._consumer.position(tp, timeout_ms=timeout_ms), "", -1)
+            for tp in assigned
+        }
+        with contextlib.suppress(CommitFailedError):  # mid-rebalance: ask again next time
+            self._consumer.commit(offsets=offsets, timeout_ms=timeout_ms)
 
     def _assignment(self) -> set[Any]:
         return set(self._consumer.assignment())

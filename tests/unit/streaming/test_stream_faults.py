@@ -183,6 +183,23 @@ def test_a_fenced_static_member_is_a_one_line_usage_error():
     assert_unchained(info.value)
 
 
+def test_an_idle_fenced_static_member_finds_out_from_its_probe():
+    """Its heartbeats just stop; the probe's commit is what hears "fenced"."""
+    log, clock = Log(), Clock()
+    consumer = flaky(log, [], clock, fail_times=0, instance_id="g@host", probe_interval_s=5.0)
+    consumer._partitions = [TP("t.x", 0)]
+    kafka = consumer._consumer
+
+    def fenced_commit(offsets=None, timeout_ms=None):
+        assert {(tp.topic, o.offset) for tp, o in offsets.items()} == {("t.x", 0)}
+        raise FencedInstanceIdError()
+
+    kafka.commit = fenced_commit
+    with pytest.raises(InstanceFenced, match="g@host"):
+        consumer.run(follow=True)
+    assert clock.now - 1000.0 < 10.0
+
+
 def test_an_empty_instance_id_is_refused():
     with pytest.raises(UsageError, match="instance id"):
         GraphSinkConsumer(
