@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from banking.errors import UsageError
+from banking.errors import BankingError, UsageError
 
 EXAMPLES = """\
 examples:
@@ -19,6 +20,7 @@ examples:
   banking stream produce --scale 0.001 --seed 7       # generate, then produce
   banking stream consume --to-graph                   # until caught up, then exit
   banking stream consume --to-graph --follow          # until SIGTERM / Ctrl-C
+  banking stream consume --to-graph --follow --instance-id sink-2   # a 2nd consumer, same host
   banking stream dlq show --limit 20
   banking stream dlq replay
 
@@ -59,6 +61,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     consume.add_argument("--to-graph", action="store_true", help="write into the graph")
     consume.add_argument("--follow", action="store_true", help="keep consuming until stopped")
     consume.add_argument("--group", default=None, help="consumer group (default per prefix)")
+    consume.add_argument(
+        "--instance-id",
+        default=None,
+        help=(
+            "static member id in the group (default <group>@<host>): a consumer restarted "
+            "with the same id takes its partitions back at once; give each consumer of a "
+            "group on one host its own"
+        ),
+    )
     consume.add_argument("--batch-size", type=int, default=5000, help="events per graph write")
     consume.add_argument("--max-events", type=int, default=None)
     consume.add_argument("--gremlin-url", default=None)
@@ -141,19 +152,31 @@ def run_produce(args: argparse.Namespace) -> int:
         )
         if value is not None
     }
-    with _dataset(args) as path:
-        reader = DatasetReader(path)
-        started = time.perf_counter()
-        with EntityProducer(args.bootstrap, topic_prefix=args.topic_prefix, **options) as producer:
-            producer.ensure_topics(entities)
-            for entity in entities:
-                sent = 0
-                for records in reader.iter_batches(entity, args.read_batch):
-                    sent += producer.send_records(entity, records)
-                if not args.quiet:
-                    print(f"{entity}: {sent:,} events queued", file=sys.stderr, flush=True)
-            stats = producer.flush()
-        elapsed = time.perf_counter() - started
+    producer = None
+    try:
+        with _raise_on_signals(), _dataset(args) as path:
+            reader = DatasetReader(path)
+            started = time.perf_counter()
+            with EntityProducer(
+                args.bootstrap, topic_prefix=args.topic_prefix, **options
+            ) as producer:
+                producer.ensure_topics(entities)
+                for entity in entities:
+                    sent = 0
+                    for records in reader.iter_batches(entity, args.read_batch):
+                        sent += producer.send_records(entity, records)
+                    if not args.quiet:
+                        print(f"{entity}: {sent:,} events queued", file=sys.stderr, flush=True)
+                stats = producer.flush()
+            elapsed = time.perf_counter() - started
+    except _Signalled as stop:
+        done = producer.stats.sent if producer is not None else 0
+        raise Interrupted(
+            f"produce stopped by {stop.name}; {done:,} events were acknowledged and stay "
+            "on the topics; run the same command again to send them all (events sent "
+            "twice are harmless: the consumer's upserts are idempotent)",
+            128 + stop.signum,
+        ) from None
     rate = stats.sent / elapsed if elapsed > 0 else 0.0
     print(
         f"produced {stats.sent:,} events to {producer.bootstrap} in {elapsed:.2f} s "
@@ -172,6 +195,7 @@ def run_consume(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
     group = args.group or f"{args.topic_prefix}graph-sink"
+    instance_id = args.instance_id or default_instance_id(group)
     sink = RepositorySink.connect(args.gremlin_url)
     try:
         with GraphSinkConsumer(
@@ -180,6 +204,7 @@ def run_consume(args: argparse.Namespace) -> int:
             topic_prefix=args.topic_prefix,
             group_id=group,
             batch_size=args.batch_size,
+            instance_id=instance_id,
         ) as consumer:
 
             def report(stats) -> None:
@@ -203,6 +228,53 @@ def run_consume(args: argparse.Namespace) -> int:
         f"{stats.dead_lettered:,} dead-lettered, {stats.retries} retries"
     )
     return 0
+
+
+def default_instance_id(group: str) -> str:
+    """``<group>@<host>``: stable across restarts (so a restart after a crash takes the dead
+    member's partitions back at once) and distinct between hosts; consumers of one group on
+    one host need ``--instance-id`` each."""
+    return f"{group}@{socket.gethostname() or 'localhost'}"
+
+
+class Interrupted(BankingError):
+    """The run was stopped by a signal; the exit status is 128 + the signal's number."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class _Signalled(BaseException):
+    """Raised by the signal handler (a BaseException, so no ``except Exception`` inside the
+    Kafka client can swallow it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+@contextmanager
+def _raise_on_signals() -> Iterator[None]:
+    """SIGTERM / SIGINT end the run at once with ``_Signalled`` (the producer then closes
+    without waiting); what the broker acknowledged already stays."""
+    signals = [signal.SIGTERM, signal.SIGINT]
+    previous = {sig: signal.getsignal(sig) for sig in signals}
+
+    def handler(signum: int, _frame: object) -> None:
+        for sig in signals:  # a second signal must not interrupt the clean-up
+            signal.signal(sig, signal.SIG_IGN)
+        raise _Signalled(signum)
+
+    for sig in signals:
+        if previous[sig] is not signal.SIG_IGN:  # ignored on purpose (nohup, `cmd &`): keep
+            signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, handler_before in previous.items():
+            signal.signal(sig, handler_before)
 
 
 @contextmanager

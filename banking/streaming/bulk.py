@@ -186,9 +186,17 @@ class BulkAppender:
             counter = [0]
             batch._bulk_records = counter
             on_done = self._on_done
-            batch.produce_future.add_callback(
-                lambda _r: on_done(counter[0], None, batch.records.size_in_bytes())
-            )
+
+            def completed(result: Any) -> None:
+                # kafka-python 3 completes a failed batch's future too (an expired batch, say),
+                # with a function giving each record's exception: that is a failure, not a send.
+                failed = result[2] if isinstance(result, tuple) and len(result) > 2 else None
+                if failed is None:
+                    on_done(counter[0], None, batch.records.size_in_bytes())
+                else:
+                    on_done(counter[0], failed(0), 0)
+
+            batch.produce_future.add_callback(completed)
             batch.produce_future.add_errback(lambda exc: on_done(counter[0], exc, 0))
         return counter
 

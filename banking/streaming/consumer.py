@@ -11,22 +11,36 @@ Graph failures (``ServiceUnavailable``) are retried with exponential backoff; an
 from the sink is narrowed down by applying events one at a time, and the events the graph
 rejects go to the dead-letter topic too. ``stop()`` (the CLI wires SIGTERM/SIGINT to it) ends
 the loop after the batch in hand has been applied and committed.
+
+Kafka failures are bounded by one budget, ``timeout_s``: a commit, an end-offsets request or a
+liveness probe (sent when a following consumer has heard nothing for ``probe_interval_s``) is
+retried with backoff for at most that long, so a broker restarted within it is survived and a
+broker that stays away ends the run with one ``KafkaUnavailable`` line well within a minute.
+The consumer reads, and never creates, entity topics: a prefix none of whose topics exist is a
+``UsageError`` naming the prefixes the broker has (a misspelt prefix would otherwise read
+nothing, successfully).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from banking.errors import ServiceUnavailable, UsageError
 from banking.streaming.dlq import dead_letter_headers
 from banking.streaming.entities import ENTITY_NAMES, spec_for
 from banking.streaming.events import EntityEvent, InvalidEvent
-from banking.streaming.producer import DEFAULT_PARTITIONS, KafkaUnavailable
+from banking.streaming.producer import (
+    DEFAULT_PARTITIONS,
+    START_ADVICE,
+    KafkaUnavailable,
+    describe,
+)
 from banking.streaming.sink import GraphSink
 from banking.streaming.topics import (
     DEFAULT_PREFIX,
@@ -34,10 +48,16 @@ from banking.streaming.topics import (
     dlq_topic,
     ensure_topics,
     entity_for_topic,
+    existing_topics,
     topic_for,
 )
 
 DEFAULT_GROUP = "banking-graph-sink"
+T = TypeVar("T")
+
+
+class InstanceFenced(UsageError):
+    """Another consumer joined the group with the same static instance id and took over."""
 
 
 @dataclass
@@ -157,18 +177,27 @@ class GraphSinkConsumer:
         max_backoff_s: float = 5.0,
         partitions: int = DEFAULT_PARTITIONS,
         timeout_s: float = 30.0,
+        instance_id: str | None = None,
+        session_timeout_s: float | None = None,
+        probe_interval_s: float = 5.0,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         consumer: Any = None,
         dlq_producer: Any = None,
     ) -> None:
         if batch_size < 1:
             raise UsageError(f"batch size must be at least 1, got {batch_size}")
+        if instance_id is not None and not instance_id.strip():
+            raise UsageError("the instance id must not be empty")
         self.sink = sink
         self.bootstrap = bootstrap_servers(bootstrap)
         self.topic_prefix = topic_prefix
         self.topics = [topic_for(e, topic_prefix) for e in entities]
         self.dlq_topic = dlq_topic(topic_prefix)
         self.group_id = group_id
+        self.instance_id = instance_id
+        self.session_timeout_s = session_timeout_s
+        self.probe_interval_s = probe_interval_s
         self.batch_size = batch_size
         self.poll_timeout_ms = int(poll_timeout_s * 1000)
         self.max_retries = max_retries
@@ -177,17 +206,30 @@ class GraphSinkConsumer:
         self.timeout_s = timeout_s
         self.stats = ConsumerStats()
         self._sleep = sleep
+        self._clock = clock
         self._stop = threading.Event()
+        self._last_contact = clock()
+        self._partitions: list[Any] = []  # every partition of the topics read (for probes)
         if consumer is None:
+            # Only the topics that exist: the reader must not create them (a typo would).
+            self.topics = existing_topics(
+                self.bootstrap, self.topics, prefix=topic_prefix, timeout_s=min(timeout_s, 10.0)
+            )
+            # The dead-letter topic is this consumer's output: creating it is the writer's job.
             ensure_topics(
                 self.bootstrap,
-                [*self.topics, self.dlq_topic],
+                [self.dlq_topic],
                 partitions=partitions,
                 timeout_s=min(timeout_s, 30.0),
             )
             consumer = self._kafka_consumer()
-            self._load_metadata(consumer)
-            consumer.subscribe(self.topics)
+            try:
+                self._load_metadata(consumer)
+                consumer.subscribe(self.topics)
+                dlq_producer = dlq_producer if dlq_producer is not None else self._dlq_producer()
+            except BaseException:
+                _quietly(lambda: consumer.close(autocommit=False, timeout_ms=1000))
+                raise
         self._consumer = consumer
         self._dlq = dlq_producer if dlq_producer is not None else self._dlq_producer()
 
@@ -195,11 +237,20 @@ class GraphSinkConsumer:
         from kafka import KafkaConsumer
         from kafka.errors import KafkaError
 
+        membership: dict[str, Any] = {}
+        if self.instance_id is not None:
+            # Static membership: a restarted consumer with the same id takes its partitions
+            # back at once, instead of waiting out the dead member's session.
+            membership["group_instance_id"] = self.instance_id
+        if self.session_timeout_s is not None:
+            membership["session_timeout_ms"] = int(self.session_timeout_s * 1000)
+            membership["heartbeat_interval_ms"] = max(int(self.session_timeout_s * 1000) // 3, 100)
         try:
             return KafkaConsumer(
                 bootstrap_servers=self.bootstrap,
                 group_id=self.group_id,
                 client_id="banking-graph-sink",
+                allow_auto_create_topics=False,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 max_poll_records=self.batch_size,
@@ -210,18 +261,23 @@ class GraphSinkConsumer:
                 fetch_max_bytes=64 * 1024 * 1024,
                 bootstrap_timeout_ms=int(min(self.timeout_s, 10.0) * 1000),
                 request_timeout_ms=int(self.timeout_s * 1000) + 5000,
+                **membership,
             )
         except (KafkaError, OSError) as exc:
-            raise KafkaUnavailable(f"Kafka does not answer at {self.bootstrap}: {exc}") from None
+            raise KafkaUnavailable(
+                f"Kafka does not answer at {self.bootstrap} ({describe(exc)}); {START_ADVICE}"
+            ) from None
 
     def _load_metadata(self, consumer: Any) -> None:
         """Know the topics' partitions before joining the group: a leader that assigns without
         them hands out nothing and the group has to rebalance again (a few hundred ms)."""
         from kafka.errors import KafkaError
+        from kafka.structs import TopicPartition
 
         try:
             for topic in self.topics:
-                consumer.partitions_for_topic(topic)
+                for partition in sorted(consumer.partitions_for_topic(topic) or ()):
+                    self._partitions.append(TopicPartition(topic, partition))
         except (KafkaError, OSError) as exc:
             raise KafkaUnavailable(f"no metadata from Kafka at {self.bootstrap}: {exc}") from None
 
@@ -233,6 +289,7 @@ class GraphSinkConsumer:
             return KafkaProducer(
                 bootstrap_servers=self.bootstrap,
                 client_id="banking-graph-sink-dlq",
+                allow_auto_create_topics=False,
                 acks="all",
                 enable_idempotence=True,
                 linger_ms=5,
@@ -240,7 +297,9 @@ class GraphSinkConsumer:
                 max_block_ms=int(self.timeout_s * 1000),
             )
         except (KafkaError, OSError) as exc:
-            raise KafkaUnavailable(f"Kafka does not answer at {self.bootstrap}: {exc}") from None
+            raise KafkaUnavailable(
+                f"Kafka does not answer at {self.bootstrap} ({describe(exc)}); {START_ADVICE}"
+            ) from None
 
     # --- control ------------------------------------------------------------------------
     def stop(self) -> None:
@@ -295,6 +354,8 @@ class GraphSinkConsumer:
                     pending = None
                 if not follow and self._caught_up():
                     break
+                if follow:
+                    self._probe_if_quiet()
                 if (
                     not follow
                     and not self._assignment()
@@ -329,12 +390,99 @@ class GraphSinkConsumer:
             on_batch(self.stats)
 
     def _poll(self) -> dict[Any, list[Any]]:
-        from kafka.errors import KafkaError
+        from kafka.errors import FencedInstanceIdError, KafkaError
 
         try:
-            return self._consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)
+            polled = self._consumer.poll(
+                timeout_ms=self.poll_timeout_ms, max_records=self.batch_size
+            )
+        except FencedInstanceIdError:
+            raise self._fenced() from None
         except KafkaError as exc:
-            raise KafkaUnavailable(f"Kafka at {self.bootstrap} failed: {exc}") from None
+            raise KafkaUnavailable(
+                f"Kafka at {self.bootstrap} failed while fetching: {exc}; {self._advice}"
+            ) from None
+        if polled:
+            self._last_contact = self._clock()
+        return polled
+
+    @property
+    def _advice(self) -> str:
+        return (
+            "check the broker (banking services status) and run the same command again: "
+            "it resumes from the last committed batch"
+        )
+
+    def _fenced(self) -> InstanceFenced:
+        return InstanceFenced(
+            f"another consumer joined group {self.group_id!r} at {self.bootstrap} with the same "
+            f"instance id {self.instance_id!r} and took over its partitions; give each "
+            "consumer of a group its own --instance-id"
+        )
+
+    def _with_broker(self, what: str, action: Callable[[int], T]) -> T:
+        """Run a broker request, retrying failures with backoff for up to ``timeout_s`` in all
+        (a broker restart within that is survived); then fail naming ``what``.
+
+        ``action`` gets the milliseconds left, to pass on as the request's own timeout, so no
+        single call can outlive the budget (kafka-python's defaults would wait 35 s each)."""
+        from kafka.errors import FencedInstanceIdError, KafkaError
+
+        deadline = self._clock() + self.timeout_s
+        delay = self.backoff_s
+        while True:
+            left = deadline - self._clock()
+            try:
+                result = action(max(int(left * 1000), 100))
+            except FencedInstanceIdError:
+                raise self._fenced() from None
+            except KafkaError as exc:
+                if self._clock() + delay >= deadline:
+                    raise KafkaUnavailable(
+                        f"Kafka at {self.bootstrap} did not answer for {self.timeout_s:.0f}s "
+                        f"while {what} ({describe(exc)}); {self._advice}"
+                    ) from None
+                self.stats.retries += 1
+                self._sleep(delay)
+                delay = min(delay * 2, self.max_backoff_s)
+                continue
+            self._last_contact = self._clock()
+            return result
+
+    def _probe_if_quiet(self) -> None:
+        """A following consumer that has heard nothing for ``probe_interval_s`` asks the broker
+        for end offsets: an empty poll looks the same whether the topics are idle or the broker
+        is gone, and only the answer tells them apart."""
+        if self._clock() - self._last_contact < self.probe_interval_s:
+            return
+        partitions = self._partitions or list(self._assignment())
+        if partitions:
+            self._with_broker(
+                "asking for end offsets",
+                lambda ms: self._consumer.end_offsets(partitions, timeout_ms=ms),
+            )
+        else:
+            self._last_contact = self._clock()
+        if self.instance_id is not None:
+            # A static member fenced by a namesake only hears of it from a request to the
+            # group (its heartbeats just stop): commit the positions it already committed.
+            self._with_broker("checking the group membership", self._recommit_positions)
+
+    def _recommit_positions(self, timeout_ms: int) -> None:
+        """Commit the positions of the assigned partitions again (between batches they are
+        exactly what was committed last, so this changes nothing but the question it asks)."""
+        from kafka.errors import CommitFailedError
+        from kafka.structs import OffsetAndMetadata
+
+        assigned = self._assignment()
+        if not assigned:
+            return
+        offsets = {
+            tp: OffsetAndMetadata(self._consumer.position(tp, timeout_ms=timeout_ms), "", -1)
+            for tp in assigned
+        }
+        with contextlib.suppress(CommitFailedError):  # mid-rebalance: ask again next time
+            self._consumer.commit(offsets=offsets, timeout_ms=timeout_ms)
 
     def _assignment(self) -> set[Any]:
         return set(self._consumer.assignment())
@@ -357,18 +505,15 @@ class GraphSinkConsumer:
         return known
 
     def _caught_up(self) -> bool:
-        from kafka.errors import KafkaError
-
         assigned = self._assignment()
         if not assigned:
             return False
-        try:
-            end = self._consumer.end_offsets(list(assigned))
-            return all(self._consumer.position(tp) >= end[tp] for tp in assigned)
-        except KafkaError as exc:
-            raise KafkaUnavailable(
-                f"Kafka at {self.bootstrap} did not report end offsets: {exc}"
-            ) from None
+
+        def caught_up(ms: int) -> bool:
+            end = self._consumer.end_offsets(list(assigned), timeout_ms=ms)
+            return all(self._consumer.position(tp, timeout_ms=ms) >= end[tp] for tp in assigned)
+
+        return self._with_broker("asking for end offsets", caught_up)
 
     # --- one batch ----------------------------------------------------------------------
     def process(self, messages: Sequence[Any]) -> None:
@@ -445,37 +590,42 @@ class GraphSinkConsumer:
                 future.get(timeout=self.timeout_s)
         except KafkaError as exc:
             raise KafkaUnavailable(
-                f"could not write {len(rejects)} dead letters to {self.dlq_topic}: {exc}"
+                f"could not write {len(rejects)} dead letters to {self.dlq_topic} at "
+                f"{self.bootstrap} within {self.timeout_s:.0f}s: {describe(exc)}; "
+                f"{self._advice}"
             ) from None
+        self._last_contact = self._clock()
 
     def _commit(self, offsets: dict[Any, Any]) -> None:
-        from kafka.errors import CommitFailedError, KafkaError
+        from kafka.errors import CommitFailedError
 
-        delay = self.backoff_s
-        for attempt in range(self.max_retries + 1):
+        def commit(ms: int) -> bool:
             try:
-                self._consumer.commit(offsets=offsets)
-                self.stats.commits += 1
-                return
+                self._consumer.commit(offsets=offsets, timeout_ms=ms)
             except CommitFailedError:
                 # The partitions moved to another member during this batch; it will replay
                 # the batch from the last commit, which the idempotent upserts make harmless.
-                return
-            except KafkaError as exc:
-                if attempt == self.max_retries:
-                    raise KafkaUnavailable(f"could not commit offsets: {exc}") from None
-                self._sleep(delay)
-                delay = min(delay * 2, self.max_backoff_s)
+                return False
+            return True
 
-    def close(self) -> None:
-        """Close the Kafka clients (offsets are already committed after every batch)."""
-        try:
-            self._consumer.close(autocommit=False)
-        finally:
-            self._dlq.close(timeout=5)
+        if self._with_broker("committing offsets", commit):
+            self.stats.commits += 1
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Close the Kafka clients, each within ``timeout_s``; never raises (offsets are
+        committed after every batch and dead letters acknowledged before it, so nothing is
+        lost, and an error from closing must not hide the one that ended the run)."""
+        _quietly(lambda: self._consumer.close(autocommit=False, timeout_ms=int(timeout_s * 1000)))
+        _quietly(lambda: self._dlq.close(timeout=timeout_s))
 
     def __enter__(self) -> GraphSinkConsumer:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        self.close(timeout_s=1.0 if exc_info[0] is not None else 5.0)
+
+
+def _quietly(action: Callable[[], object]) -> None:
+    """Run a clean-up step; an error from it is dropped (it would hide the first error)."""
+    with contextlib.suppress(Exception):  # clean-up only: nothing is left to save
+        action()

@@ -11,7 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from banking.errors import ServiceUnavailable, UsageError
-from banking.streaming.topics import DEFAULT_PREFIX, bootstrap_servers, dlq_topic
+from banking.streaming.topics import (
+    DEFAULT_PREFIX,
+    bootstrap_servers,
+    dlq_topic,
+    existing_topics,
+)
 
 MAX_ERROR_CHARS = 2000
 
@@ -82,11 +87,15 @@ def _consumer(bootstrap: str, group_id: str | None, timeout_s: float):
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             client_id="banking-dlq",
+            allow_auto_create_topics=False,
             request_timeout_ms=int(max(timeout_s, 5) * 1000) + 1000,
             bootstrap_timeout_ms=int(timeout_s * 1000),
         )
     except (KafkaError, OSError) as exc:
-        raise ServiceUnavailable(f"Kafka does not answer at {bootstrap}: {exc}") from None
+        raise ServiceUnavailable(
+            f"Kafka does not answer at {bootstrap} ({exc}); start it (banking services up) "
+            "or pass --bootstrap / KAFKA_BOOTSTRAP"
+        ) from None
 
 
 class DeadLetterReader:
@@ -152,6 +161,8 @@ def show(
     """Up to ``limit`` dead letters, oldest first (reads without a group: changes nothing)."""
     if limit is not None and limit < 0:
         raise UsageError(f"limit must be non-negative, got {limit}")
+    bootstrap = bootstrap_servers(bootstrap)
+    existing_topics(bootstrap, [dlq_topic(prefix)], prefix=prefix)  # a typo is no empty DLQ
     letters: list[DeadLetter] = []
     with DeadLetterReader(bootstrap, prefix) as reader:
         for letter in reader:
@@ -176,6 +187,7 @@ def replay(
     from banking.streaming.producer import EntityProducer
 
     bootstrap = bootstrap_servers(bootstrap)
+    existing_topics(bootstrap, [dlq_topic(prefix)], prefix=prefix)  # before anything is created
     group = group_id or f"{prefix}dlq-replay"
     count = 0
     with (

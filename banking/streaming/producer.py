@@ -12,12 +12,17 @@ duplicates an event. Throughput comes from two things:
   guarantees are the client's own. ``send`` keeps the one-record client path.
 
 Delivery failures are counted and re-raised by ``flush`` (and so by ``close`` and the context
-manager): nothing fails silently.
+manager): nothing fails silently. Every wait is bounded: a batch the broker has not acknowledged
+within the delivery timeout (``timeout_s``) fails, ``flush`` stops at the first failure, and
+closing after an error drops what is still unsent instead of waiting for it (or raising over
+the error that ended the run).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +45,24 @@ DEFAULT_BATCH_SIZE = 256 * 1024
 DEFAULT_LINGER_MS = 20
 DEFAULT_COMPRESSION = "zstd"
 DEFAULT_PARTITIONS = 3
+
+
+RETRY_ADVICE = (
+    "check the broker (banking services status) and run the same command again "
+    "(events sent twice are harmless: the consumer's upserts are idempotent)"
+)
+
+
+def describe(exc: BaseException | None) -> str:
+    """``Type: message`` once (kafka-python's messages often start with their type already)."""
+    text = str(exc)
+    name = type(exc).__name__
+    if text.startswith(name):
+        text = text[len(name) :].lstrip(": ")
+    return f"{name}: {text}" if text and text != "None" else name
+
+
+START_ADVICE = "start it (banking services up) or pass --bootstrap / KAFKA_BOOTSTRAP"
 
 
 class KafkaUnavailable(ServiceUnavailable):
@@ -99,6 +122,9 @@ class EntityProducer:
         self._lock = threading.Lock()
         self._queued = self._sent = self._failed = self._bytes = self._wire_bytes = 0
         self._first_error: BaseException | None = None
+        # When the broker last acknowledged something, or when events began waiting for it:
+        # flush gives up once nothing has moved for timeout_s (a dead broker, not a slow one).
+        self._progress_at = time.monotonic()
         timeout_ms = int(timeout_s * 1000)
         config: dict[str, Any] = {
             "bootstrap_servers": self.bootstrap,
@@ -117,10 +143,14 @@ class EntityProducer:
         config["delivery_timeout_ms"] = max(
             config["delivery_timeout_ms"], config["linger_ms"] + config["request_timeout_ms"]
         )
+        # Every batch is acknowledged or failed by then; the margin covers the last callbacks.
+        self._flush_timeout_s = config["delivery_timeout_ms"] / 1000 + 5.0
         try:
             self._producer = KafkaProducer(**_supported(KafkaProducer, config))
         except (KafkaError, OSError) as exc:
-            raise KafkaUnavailable(f"Kafka does not answer at {self.bootstrap}: {exc}") from None
+            raise KafkaUnavailable(
+                f"Kafka does not answer at {self.bootstrap} ({describe(exc)}); {START_ADVICE}"
+            ) from None
         except (AssertionError, ValueError) as exc:
             raise UsageError(f"invalid producer setting: {exc}") from None
         self._bulk = BulkAppender.for_producer(self._producer, self._on_batch_done)
@@ -160,7 +190,10 @@ class EntityProducer:
         try:
             found = self._producer.partitions_for(topic)
         except (KafkaError, OSError) as exc:
-            raise KafkaUnavailable(f"no metadata for topic {topic!r}: {exc}") from None
+            raise KafkaUnavailable(
+                f"Kafka at {self.bootstrap} gave no metadata for topic {topic!r} "
+                f"({describe(exc)}); {RETRY_ADVICE}"
+            ) from None
         if not found:
             raise KafkaUnavailable(f"topic {topic!r} has no partitions")
         return len(found)
@@ -188,6 +221,7 @@ class EntityProducer:
             raise KafkaUnavailable(f"could not queue a message for {topic}: {exc}") from None
         size = len(value) + (len(key) if key else 0)
         with self._lock:
+            self._note_queued()
             self._queued += 1
             self._bytes += size
         future.add_callback(self._on_record_sent)
@@ -222,6 +256,8 @@ class EntityProducer:
 
         if not keys:
             return 0
+        if self._first_error is not None:
+            raise self._delivery_failed()  # the run has failed already: queue no more
         self._ensure([topic])
         partitions = partitions_for(keys, self._partition_counts[topic])
         size = sum(map(len, keys)) + sum(map(len, values))
@@ -235,16 +271,26 @@ class EntityProducer:
                     future.add_callback(self._on_record_sent)
                     future.add_errback(self._on_record_failed)
         except KafkaError as exc:
-            raise KafkaUnavailable(f"could not queue events for {topic}: {exc}") from None
+            raise KafkaUnavailable(
+                f"could not queue events for {topic} at {self.bootstrap} within "
+                f"{self.timeout_s:.0f}s ({describe(exc)}); {RETRY_ADVICE}"
+            ) from None
         with self._lock:
+            self._note_queued()
             self._queued += len(keys)
             self._bytes += size
         return len(keys)
 
     # --- delivery bookkeeping (runs on kafka-python's sender thread) ---------------------
+    def _note_queued(self) -> None:
+        """(Under the lock.) Events queued when none were waiting start the stall clock."""
+        if self._queued == self._sent + self._failed:
+            self._progress_at = time.monotonic()
+
     def _on_record_sent(self, _metadata: Any) -> None:
         with self._lock:
             self._sent += 1
+            self._progress_at = time.monotonic()
 
     def _on_record_failed(self, exc: BaseException) -> None:
         with self._lock:
@@ -256,29 +302,58 @@ class EntityProducer:
             if exc is None:
                 self._sent += count
                 self._wire_bytes += wire_bytes
+                self._progress_at = time.monotonic()
             else:
                 self._failed += count
                 self._first_error = self._first_error or exc
 
     # --- completion ---------------------------------------------------------------------
     def flush(self, timeout_s: float | None = None) -> ProducerStats:
-        """Wait until every queued event is acknowledged; raise if any was not."""
-        from kafka.errors import KafkaError
+        """Wait until every queued event is acknowledged; raise if any was not.
 
-        timeout = self.timeout_s + 30.0 if timeout_s is None else timeout_s
-        try:
-            self._producer.flush(timeout=timeout)
-        except KafkaError as exc:
-            raise KafkaUnavailable(
-                f"Kafka at {self.bootstrap} did not acknowledge events within {timeout:.0f}s: {exc}"
-            ) from None
+        Waits at most ``timeout_s`` (default: the delivery timeout plus 5 s, by when every
+        batch has been acknowledged or has failed), and gives up sooner when the broker has
+        acknowledged nothing for the producer's ``timeout_s`` (so a broker that died mid-run is
+        reported about that long after its death, however late the flush began) or when a
+        batch has failed: the run has failed, and waiting for the rest only delays saying so.
+        """
+        from kafka.errors import KafkaError, KafkaTimeoutError
+
+        timeout = self._flush_timeout_s if timeout_s is None else timeout_s
+        deadline = time.monotonic() + timeout
+        while self._first_error is None:
+            step = min(max(deadline - time.monotonic(), 0.0), 0.5)
+            try:
+                self._producer.flush(timeout=step)
+                break
+            except KafkaTimeoutError:
+                now = time.monotonic()
+                stalled = now - self._progress_at >= self.timeout_s
+                if now >= deadline or stalled:
+                    stats = self.stats
+                    waited = self.timeout_s if stalled and now < deadline else timeout
+                    raise KafkaUnavailable(
+                        f"Kafka at {self.bootstrap} acknowledged nothing for {waited:.0f}s "
+                        f"({stats.queued - stats.sent:,} of {stats.queued:,} events not "
+                        f"acknowledged); {RETRY_ADVICE}"
+                    ) from None
+            except KafkaError as exc:
+                raise KafkaUnavailable(
+                    f"Kafka at {self.bootstrap} failed while sending events "
+                    f"({describe(exc)}); {RETRY_ADVICE}"
+                ) from None
+        if self._first_error is not None:
+            raise self._delivery_failed()
+        return self.stats
+
+    def _delivery_failed(self) -> DeliveryFailed:
         stats = self.stats
-        if stats.failed:
-            raise DeliveryFailed(
-                f"{stats.failed} of {stats.queued} events were not delivered to "
-                f"{self.bootstrap}: {type(self._first_error).__name__}: {self._first_error}"
-            )
-        return stats
+        error = self._first_error
+        return DeliveryFailed(
+            f"Kafka at {self.bootstrap} did not acknowledge events "
+            f"({describe(error)}); {stats.sent:,} of {stats.queued:,} events "
+            f"were acknowledged; {RETRY_ADVICE}"
+        )
 
     @property
     def stats(self) -> ProducerStats:
@@ -300,11 +375,28 @@ class EntityProducer:
         return self.stats.bytes
 
     def close(self, timeout_s: float | None = None) -> None:
-        """Flush, then close the client (also when flushing fails)."""
+        """Flush, then close the client; when flushing fails, the client is closed without
+        waiting and the flush error is the one raised."""
         try:
             self.flush(timeout_s)
-        finally:
+        except BaseException:
+            self.abort()
+            raise
+        try:
             self._producer.close(timeout=5)
+        except Exception:  # everything was acknowledged: nothing to lose
+            self.abort()
+
+    def abort(self) -> None:
+        """Close the client at once, dropping what is unsent; never raises (it runs while
+        another error is on its way out, which must stay the one reported)."""
+        try:
+            self._producer.close(timeout=0)
+        except Exception:  # kafka-python's close flushes first, and that may time out
+            sender = getattr(self._producer, "_sender", None)
+            if sender is not None:
+                with contextlib.suppress(Exception):
+                    sender.force_close()
 
     def __enter__(self) -> EntityProducer:
         return self
@@ -313,7 +405,7 @@ class EntityProducer:
         if exc_type is None:
             self.close()
         else:
-            self._producer.close(timeout=5)
+            self.abort()
 
 
 def _supported(cls: type, config: dict[str, Any]) -> dict[str, Any]:

@@ -91,3 +91,56 @@ def ensure_topics(
         raise ServiceUnavailable(f"Kafka at {bootstrap} could not create topics: {exc}") from None
     finally:
         admin.close()
+
+
+def existing_topics(
+    bootstrap: str, topics: Iterable[str], *, prefix: str, timeout_s: float = 10.0
+) -> list[str]:
+    """The ``topics`` that exist on the broker, in the order given; ``UsageError`` when none
+    does, naming the prefixes the broker has.
+
+    Readers (the consumer, the DLQ tools) call this instead of ``ensure_topics``: a reader that
+    created its topics would turn a misspelt ``--topic-prefix`` into a run that reads nothing,
+    successfully, and leaves empty topics behind."""
+    from kafka.admin import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    from banking.errors import UsageError
+    from banking.streaming.entities import ENTITY_NAMES
+
+    wanted = list(dict.fromkeys(topics))
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap,
+            client_id="banking-admin",
+            request_timeout_ms=int(timeout_s * 1000),
+            bootstrap_timeout_ms=int(timeout_s * 1000),
+        )
+    except (KafkaError, OSError) as exc:
+        raise ServiceUnavailable(
+            f"Kafka does not answer at {bootstrap} ({exc}); "
+            "start it (banking services up) or pass --bootstrap / KAFKA_BOOTSTRAP"
+        ) from None
+    try:
+        present = set(admin.list_topics())
+    except KafkaError as exc:
+        raise ServiceUnavailable(f"Kafka at {bootstrap} did not list its topics: {exc}") from None
+    finally:
+        with contextlib.suppress(Exception):
+            admin.close()
+    found = [t for t in wanted if t in present]
+    if found:
+        return found
+    suffixes = [spec_for(e).plural for e in ENTITY_NAMES] + [DLQ_SUFFIX]
+    prefixes = sorted(
+        {
+            topic[: -len(suffix)]
+            for topic in present
+            for suffix in suffixes
+            if topic.endswith(suffix) and len(topic) > len(suffix)
+        }
+    )
+    what = f"topic {wanted[0]!r}" if len(wanted) == 1 else f"topics with prefix {prefix!r}"
+    shown = prefixes[:8] + ([f"and {len(prefixes) - 8} more"] if len(prefixes) > 8 else [])
+    known = ", ".join(shown) if prefixes else "none (run `banking stream produce` first)"
+    raise UsageError(f"no {what} at {bootstrap}; prefixes found: {known}; check --topic-prefix")

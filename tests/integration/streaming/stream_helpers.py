@@ -42,9 +42,28 @@ def read_topic(bootstrap: str, topic: str, timeout_s: float = 30.0) -> list[Any]
 
 
 def free_port() -> int:
+    """A free local port; from ``BANKING_TEST_PORTS`` (``low-high``) when set, so runs that share
+    a machine can keep to their own range, else any port the OS picks."""
+    wanted = os.environ.get("BANKING_TEST_PORTS", "")
+    if wanted:
+        low, _, high = wanted.partition("-")
+        for port in range(int(low), int(high or low) + 1):
+            if port in _TAKEN:
+                continue
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _TAKEN.add(port)
+            return port
+        raise RuntimeError(f"no free port in BANKING_TEST_PORTS={wanted}")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+_TAKEN: set[int] = set()  # handed out already (a broker may not have bound it yet)
 
 
 class RestartableBroker:

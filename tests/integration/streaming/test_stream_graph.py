@@ -269,6 +269,8 @@ def test_consumer_writes_concurrently_produced_events(kafka_bootstrap, sink, gra
     prefix = unique_prefix("follow")
     base = id_base()
     data = bank(base, 10, 500)
+    with EntityProducer(kafka_bootstrap, topic_prefix=prefix) as producer:
+        producer.ensure_topics()  # the consumer reads topics, it does not create them
     consumer = GraphSinkConsumer(
         sink, kafka_bootstrap, topic_prefix=prefix, group_id=prefix + "sink"
     )

@@ -76,23 +76,23 @@ class FakeKafkaConsumer:
             return {}
         return {TP("t.x", 0): self.polls.pop(0)}
 
-    def commit(self, offsets=None):
+    def commit(self, offsets=None, timeout_ms=None):
         self.log.calls.append(("commit",))
         self.committed.append({(tp.topic, tp.partition): o.offset for tp, o in offsets.items()})
 
     def assignment(self):
         return {TP("t.x", 0)} | self.unfetched
 
-    def end_offsets(self, tps):
+    def end_offsets(self, tps, timeout_ms=None):
         return {tp: self.end for tp in tps}
 
     def highwater(self, tp):
         return None if tp in self.unfetched else self._highwater
 
-    def position(self, tp):
+    def position(self, tp, timeout_ms=None):
         return 0 if not self.polls else -1
 
-    def close(self, autocommit=False):
+    def close(self, autocommit=False, timeout_ms=None):
         pass
 
 
