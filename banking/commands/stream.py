@@ -156,6 +156,14 @@ def run_produce(args: argparse.Namespace) -> int:
     try:
         with _raise_on_signals(), _dataset(args) as path:
             reader = DatasetReader(path)
+            checking = time.perf_counter()
+            checked = _verify(reader, entities, args.read_batch)
+            if not args.quiet:
+                print(
+                    f"checked {checked:,} records in {time.perf_counter() - checking:.2f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
             started = time.perf_counter()
             with EntityProducer(
                 args.bootstrap, topic_prefix=args.topic_prefix, **options
@@ -184,6 +192,15 @@ def run_produce(args: argparse.Namespace) -> int:
         f"{stats.wire_bytes / 1e6:.1f} MB on the wire"
     )
     return 0
+
+
+def _verify(reader, entities: list[str], read_batch: int) -> int:
+    """Read and check every record to be sent before the first is sent, with the consumer's own
+    record check: a damaged file or a record the consumer would dead-letter stops produce with
+    its file and line and nothing on the topics (about 0.5 s per 65,000 records)."""
+    from banking.validation import validate_records
+
+    return sum(reader.verify(validate_records, read_batch, entities).values())
 
 
 def run_consume(args: argparse.Namespace) -> int:
