@@ -24,7 +24,9 @@ from banking_repository import GraphRepository
 
 FORBIDDEN = ("Traceback", "Unclosed", "Exception ignored")
 ERROR_PREFIX = "banking: error:"
-PRODUCE_PROGRESS = re.compile(r"^[a-z_]+: [\d,]+ events queued$")
+PRODUCE_PROGRESS = re.compile(
+    r"^([a-z_]+: [\d,]+ events queued|checked [\d,]+ records in [\d.]+ s)$"
+)
 CONSUME_PROGRESS = re.compile(r"^consumed ([\d,]+) events, [\d,]+ dead-lettered$")
 KILL_TO_EXIT_S = 60.0
 

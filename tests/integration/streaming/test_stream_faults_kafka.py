@@ -24,7 +24,7 @@ from banking.streaming import EntityProducer
 pytestmark = pytest.mark.integration
 
 BOUND_S = 90  # the design bound is 60 s from the broker's death; margin for a busy machine
-PROGRESS = (" events queued", "consumed ")  # the commands' progress lines (stderr)
+PROGRESS = (" events queued", "consumed ", "checked ")  # the progress lines (stderr)
 
 
 class Command:
