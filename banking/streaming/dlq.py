@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from banking.errors import ServiceUnavailable, UsageError
 from banking.streaming.topics import (
     DEFAULT_PREFIX,
+    START_ADVICE,
     bootstrap_servers,
     dlq_topic,
     existing_topics,
@@ -93,8 +94,7 @@ def _consumer(bootstrap: str, group_id: str | None, timeout_s: float):
         )
     except (KafkaError, OSError) as exc:
         raise ServiceUnavailable(
-            f"Kafka does not answer at {bootstrap} ({exc}); start it (banking services up) "
-            "or pass --bootstrap / KAFKA_BOOTSTRAP"
+            f"Kafka does not answer at {bootstrap} ({exc}); {START_ADVICE}"
         ) from None
 
 

@@ -34,6 +34,7 @@ from banking.streaming.events import EntityEvent, event_from_record
 from banking.streaming.partitioning import partitions_for
 from banking.streaming.topics import (
     DEFAULT_PREFIX,
+    START_ADVICE,
     bootstrap_servers,
     dlq_topic,
     ensure_topics,
@@ -60,9 +61,6 @@ def describe(exc: BaseException | None) -> str:
     if text.startswith(name):
         text = text[len(name) :].lstrip(": ")
     return f"{name}: {text}" if text and text != "None" else name
-
-
-START_ADVICE = "start it (banking services up) or pass --bootstrap / KAFKA_BOOTSTRAP"
 
 
 class KafkaUnavailable(ServiceUnavailable):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from banking.errors import ServiceUnavailable
 from banking.streaming.entities import spec_for
@@ -47,6 +48,35 @@ def replication_for(brokers: int) -> int:
     return max(1, min(MAX_REPLICATION_FACTOR, brokers))
 
 
+# What to do when no broker answers: the tail of every such message.
+START_ADVICE = "start it (banking services up) or pass --bootstrap / KAFKA_BOOTSTRAP"
+
+
+@contextlib.contextmanager
+def admin_client(bootstrap: str, timeout_s: float) -> Iterator[Any]:
+    """A kafka-python admin client, closed on exit (a close that fails is not the error to
+    report); a broker that does not answer is ``ServiceUnavailable`` naming what to do."""
+    from kafka.admin import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap,
+            client_id="banking-admin",
+            request_timeout_ms=int(timeout_s * 1000),
+            bootstrap_timeout_ms=int(timeout_s * 1000),
+        )
+    except (KafkaError, OSError) as exc:
+        raise ServiceUnavailable(
+            f"Kafka does not answer at {bootstrap} ({exc}); {START_ADVICE}"
+        ) from None
+    try:
+        yield admin
+    finally:
+        with contextlib.suppress(Exception):
+            admin.close()
+
+
 def ensure_topics(
     bootstrap: str,
     topics: Iterable[str],
@@ -61,23 +91,15 @@ def ensure_topics(
     reports) copies, and with 3 copies ``min.insync.replicas=2``: on a three-node cluster a
     topic survives the loss of a broker, on the single local broker it still has one copy.
     """
-    from kafka.admin import KafkaAdminClient
     from kafka.errors import KafkaError, TopicAlreadyExistsError
 
     wanted = list(dict.fromkeys(topics))
-    try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap,
-            client_id="banking-admin",
-            request_timeout_ms=int(timeout_s * 1000),
-            bootstrap_timeout_ms=int(timeout_s * 1000),
-        )
-    except (KafkaError, OSError) as exc:
-        raise ServiceUnavailable(f"Kafka does not answer at {bootstrap}: {exc}") from None
-    try:
-        existing = set(admin.list_topics())
-        missing = [t for t in wanted if t not in existing]
-        if missing:
+    with admin_client(bootstrap, timeout_s) as admin:
+        try:
+            existing = set(admin.list_topics())
+            missing = [t for t in wanted if t not in existing]
+            if not missing:
+                return
             factor = replication_factor
             if factor is None:
                 factor = replication_for(len(admin.describe_cluster().get("brokers") or ()))
@@ -87,10 +109,10 @@ def ensure_topics(
             new = {t: dict(spec) for t in missing}
             with contextlib.suppress(TopicAlreadyExistsError):  # created concurrently
                 admin.create_topics(new, timeout_ms=int(timeout_s * 1000), wait_for_metadata=True)
-    except KafkaError as exc:
-        raise ServiceUnavailable(f"Kafka at {bootstrap} could not create topics: {exc}") from None
-    finally:
-        admin.close()
+        except KafkaError as exc:
+            raise ServiceUnavailable(
+                f"Kafka at {bootstrap} could not create topics: {exc}"
+            ) from None
 
 
 def existing_topics(
@@ -102,32 +124,19 @@ def existing_topics(
     Readers (the consumer, the DLQ tools) call this instead of ``ensure_topics``: a reader that
     created its topics would turn a misspelt ``--topic-prefix`` into a run that reads nothing,
     successfully, and leaves empty topics behind."""
-    from kafka.admin import KafkaAdminClient
     from kafka.errors import KafkaError
 
     from banking.errors import UsageError
     from banking.streaming.entities import ENTITY_NAMES
 
     wanted = list(dict.fromkeys(topics))
-    try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap,
-            client_id="banking-admin",
-            request_timeout_ms=int(timeout_s * 1000),
-            bootstrap_timeout_ms=int(timeout_s * 1000),
-        )
-    except (KafkaError, OSError) as exc:
-        raise ServiceUnavailable(
-            f"Kafka does not answer at {bootstrap} ({exc}); "
-            "start it (banking services up) or pass --bootstrap / KAFKA_BOOTSTRAP"
-        ) from None
-    try:
-        present = set(admin.list_topics())
-    except KafkaError as exc:
-        raise ServiceUnavailable(f"Kafka at {bootstrap} did not list its topics: {exc}") from None
-    finally:
-        with contextlib.suppress(Exception):
-            admin.close()
+    with admin_client(bootstrap, timeout_s) as admin:
+        try:
+            present = set(admin.list_topics())
+        except KafkaError as exc:
+            raise ServiceUnavailable(
+                f"Kafka at {bootstrap} did not list its topics: {exc}"
+            ) from None
     found = [t for t in wanted if t in present]
     if found:
         return found
