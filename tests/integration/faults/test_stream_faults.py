@@ -11,11 +11,9 @@ import time
 import pytest
 from fault_helpers import (
     CONSUME_PROGRESS,
-    KILL_TO_EXIT_S,
-    PRODUCE_PROGRESS,
     CliRun,
     assert_graph_equals_dataset,
-    assert_one_error_line,
+    kill_and_expect_one_line,
 )
 
 from banking.streaming.sink import WRITE_ORDER
@@ -97,12 +95,7 @@ def test_broker_killed_mid_produce_is_one_line_and_a_rerun_succeeds(
     prefix = f"s{seed}.produce."
     run = CliRun(produce_args(dataset, services.kafka_bootstrap, prefix))
     wait_for_entity_queued(run, rng)
-    services.kill("kafka")
-    killed = time.monotonic()
-    code = run.wait(KILL_TO_EXIT_S)
-    took = time.monotonic() - killed
-    assert code == 3, f"exit {code} {took:.1f} s after the kill; stderr: {run.stderr_lines()[-3:]}"
-    assert_one_error_line(run, PRODUCE_PROGRESS)
+    kill_and_expect_one_line(run, lambda: services.kill("kafka"))
 
     services.ensure(SERVICES, keep_kafka_data=True)
     rerun = CliRun(produce_args(dataset, services.kafka_bootstrap, prefix))
@@ -117,12 +110,7 @@ def test_broker_killed_mid_consume_is_one_line_and_a_rerun_fills_the_graph(
     produced(services, dataset, prefix)
     run = CliRun(consume_args(empty_graph, services.kafka_bootstrap, prefix))
     wait_for_share_consumed(run, dataset, rng)
-    services.kill("kafka")
-    killed = time.monotonic()
-    code = run.wait(KILL_TO_EXIT_S)
-    took = time.monotonic() - killed
-    assert code == 3, f"exit {code} {took:.1f} s after the kill; stderr: {run.stderr_lines()[-3:]}"
-    assert_one_error_line(run, CONSUME_PROGRESS)
+    kill_and_expect_one_line(run, lambda: services.kill("kafka"))
 
     services.ensure(SERVICES, keep_kafka_data=True)
     rerun = CliRun(consume_args(empty_graph, services.kafka_bootstrap, prefix))

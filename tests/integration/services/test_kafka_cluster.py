@@ -18,16 +18,19 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from fault_helpers import CliRun, assert_graph_equals_dataset
 
+from banking.dataset import DatasetReader
+from banking.graph.mapping import ENTITIES
 from banking.services import manager
 from banking.services.settings import ServiceSettings
+from banking_repository import GraphRepository
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -36,7 +39,6 @@ RUN_SH = REPO / "services" / "run.sh"
 SEED = 7
 COMMAND_BOUND_S = 180.0
 CATCH_UP_BOUND_S = 60.0
-VERTEX_ENTITIES = {"persons": "person", "companies": "company", "accounts": "account"}
 
 
 def _port_free(port: int) -> bool:
@@ -109,48 +111,9 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-class Watched:
-    """A CLI subprocess whose stderr lines are collected as they come."""
-
-    def __init__(self, *args: str) -> None:
-        command = [sys.executable, "-m", "banking.cli", *args]
-        self.started = time.monotonic()
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
-        )
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.lines.append(line.rstrip("\n"))
-
-    def wait_for_line(self, text: str, timeout_s: float) -> bool:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if any(text in line for line in self.lines):
-                return True
-            if self.process.poll() is not None:
-                return False
-            time.sleep(0.05)
-        return False
-
-    def finish(self) -> tuple[int, str, float]:
-        try:
-            out, _ = self.process.communicate(timeout=COMMAND_BOUND_S)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            out, _ = self.process.communicate()
-            pytest.fail(f"{self.process.args[3:5]} did not end within {COMMAND_BOUND_S:.0f} s")
-        self._reader.join(timeout=10)
-        return self.process.returncode, out, time.monotonic() - self.started
-
-
-def _kill_during(cluster: Cluster, watched: Watched, line: str, rng: random.Random) -> str:
+def _kill_during(cluster: Cluster, watched: CliRun, line: str, rng: random.Random) -> str:
     """kill -9 a node chosen by ``rng`` once ``watched`` printed ``line``, while it runs."""
-    assert watched.wait_for_line(line, timeout_s=COMMAND_BOUND_S), "\n".join(watched.lines)
+    watched.wait_for_stderr(line, COMMAND_BOUND_S)
     victim = rng.choice(cluster.settings.unit_names("kafka"))
     os.kill(cluster.pid(victim), signal.SIGKILL)
     assert watched.process.poll() is None, "the command ended before the broker was killed"
@@ -170,31 +133,6 @@ def _wait_caught_up(cluster: Cluster, node: str) -> tuple[float, str]:
     pytest.fail(f"{node} not caught up within {CATCH_UP_BOUND_S:.0f} s:\n{status}")
 
 
-def _expected(dataset: Path) -> dict:
-    """Per label: the ids the dataset's records map to, and each transfer's endpoints and
-    amount (through the same mapping as the loader; the graph is read independently)."""
-    from banking.dataset import DatasetReader
-    from banking.graph.mapping import ENTITIES, to_graph_batch
-
-    reader = DatasetReader(dataset)
-    batch = None
-    for entity in ENTITIES:
-        for records in reader.iter_batches(entity):
-            batch = to_graph_batch(entity, records, batch)
-    assert batch is not None
-    transfers = {
-        r["txn_id"]: (r["from_account"], r["to_account"], r["amount"])
-        for r in reader.iter_records("transactions")
-    }
-    return {
-        "vertices": {k: sorted(r["entity_id"] for r in v) for k, v in batch.vertices.items()},
-        "edges": {k: sorted(r["edge_id"] for r in v) for k, v in batch.edges.items()},
-        "transfers": transfers,
-        "records": sum(reader.count(e) for e in ENTITIES),
-        "counts": {e: reader.count(e) for e in ENTITIES},
-    }
-
-
 def _topic_counts(bootstrap: str, prefix: str, entities: list[str]) -> dict[str, int]:
     from kafka import KafkaConsumer
     from kafka.structs import TopicPartition
@@ -211,60 +149,26 @@ def _topic_counts(bootstrap: str, prefix: str, entities: list[str]) -> dict[str,
         consumer.close(autocommit=False)
 
 
-def _graph_contents(url: str, expected: dict) -> dict:
-    """Counts, ids and transfers as the server holds them (bytecode traversals)."""
-    from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
-    from gremlin_python.process.anonymous_traversal import traversal
-    from gremlin_python.process.graph_traversal import __
-
-    connection = DriverRemoteConnection(url, "g")
-    try:
-        g = traversal().with_remote(connection)
-        rows = (
-            g.E()
-            .has_label("transfer")
-            .project("id", "from", "to", "amount")
-            .by("edge_id")
-            .by(__.out_v().values("entity_id"))
-            .by(__.in_v().values("entity_id"))
-            .by("amount")
-            .to_list()
-        )
-        return {
-            "vertex_counts": g.V().group_count().by(__.label()).next(),
-            "edge_counts": g.E().group_count().by(__.label()).next(),
-            "vertices": {
-                label: sorted(g.V().has_label(label).values("entity_id").to_list())
-                for label in expected["vertices"]
-            },
-            "edges": {
-                label: sorted(g.E().has_label(label).values("edge_id").to_list())
-                for label in expected["edges"]
-            },
-            "transfers": {r["id"]: (r["from"], r["to"], r["amount"]) for r in rows},
-        }
-    finally:
-        connection.close()
-
-
 def test_produce_and_consume_survive_a_killed_broker(cluster: Cluster, dataset: Path) -> None:
     from kafka import KafkaAdminClient
 
     rng = random.Random(SEED)
-    expected = _expected(dataset)
+    reader = DatasetReader(dataset)
+    counts = {entity: reader.count(entity) for entity in ENTITIES}
     prefix = f"cluster{os.getpid()}."
     bootstrap = cluster.bootstrap
     assert bootstrap.count(",") == 2
 
     # --- produce, losing a broker on the way -----------------------------------------------
-    produce = Watched("stream", "produce", str(dataset), "--bootstrap", bootstrap,
-                      "--topic-prefix", prefix)  # fmt: skip
+    produce = CliRun(["stream", "produce", str(dataset), "--bootstrap", bootstrap,
+                      "--topic-prefix", prefix])  # fmt: skip
     victim = _kill_during(cluster, produce, "events queued", rng)
-    code, out, produce_s = produce.finish()
-    assert code == 0, "\n".join(produce.lines[-20:])
-    assert f"produced {expected['records']:,} events" in out
+    code = produce.wait(COMMAND_BOUND_S)
+    produce_s = time.monotonic() - produce.started
+    assert code == 0, "\n".join(produce.stderr_lines()[-20:])
+    assert f"produced {sum(counts.values()):,} events" in "\n".join(produce.stdout)
     # Idempotent, acks=all producer: each record once on its topic, none lost.
-    assert _topic_counts(bootstrap, prefix, list(expected["counts"])) == expected["counts"]
+    assert _topic_counts(bootstrap, prefix, list(counts)) == counts
 
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
@@ -283,20 +187,17 @@ def test_produce_and_consume_survive_a_killed_broker(cluster: Cluster, dataset: 
     catch_up_s, status = _wait_caught_up(cluster, victim)
 
     # --- consume into the graph, losing a broker on the way ---------------------------------
-    consume = Watched("stream", "consume", "--to-graph", "--bootstrap", bootstrap,
+    consume = CliRun(["stream", "consume", "--to-graph", "--bootstrap", bootstrap,
                       "--gremlin-url", cluster.settings.gremlin_url, "--topic-prefix", prefix,
-                      "--batch-size", "1000")  # fmt: skip
+                      "--batch-size", "1000"])  # fmt: skip
     second = _kill_during(cluster, consume, "consumed ", rng)
-    code, out, consume_s = consume.finish()
-    assert code == 0, "\n".join(consume.lines[-20:])
-    assert "0 dead-lettered" in out
+    code = consume.wait(COMMAND_BOUND_S)
+    consume_s = time.monotonic() - consume.started
+    assert code == 0, "\n".join(consume.stderr_lines()[-20:])
+    assert "0 dead-lettered" in "\n".join(consume.stdout)
 
-    graph = _graph_contents(cluster.settings.gremlin_url, expected)
-    assert graph["vertex_counts"] == {k: len(v) for k, v in expected["vertices"].items()}
-    assert graph["edge_counts"] == {k: len(v) for k, v in expected["edges"].items()}
-    assert graph["vertices"] == expected["vertices"]
-    assert graph["edges"] == expected["edges"]
-    assert graph["transfers"] == expected["transfers"]
+    with GraphRepository(cluster.settings.gremlin_url) as repo:
+        assert_graph_equals_dataset(repo, reader)
 
     print(
         f"\ncluster: up from cold {cluster.timings['up_cold_s']:.1f} s; produce with {victim} "

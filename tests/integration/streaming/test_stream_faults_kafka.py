@@ -8,13 +8,11 @@ status, within a bound (60 s by design; asserted with a generous margin on a sha
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
+from fault_helpers import CliRun, assert_one_error_line, unexpected_lines
 from kafka.admin import KafkaAdminClient
 from stream_helpers import RestartableBroker, unique_prefix
 from test_stream_graph import Graph, bank, id_base
@@ -24,54 +22,6 @@ from banking.streaming import EntityProducer
 pytestmark = pytest.mark.integration
 
 BOUND_S = 90  # the design bound is 60 s from the broker's death; margin for a busy machine
-PROGRESS = (" events queued", "consumed ", "checked ")  # the progress lines (stderr)
-
-
-class Command:
-    """A `banking` subprocess whose stderr is read as it comes (to act on progress lines)."""
-
-    def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "banking.cli", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self.out = ""
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        for line in self.process.stderr:
-            self.lines.append(line.rstrip("\n"))
-
-    def wait_for(self, text: str, timeout_s: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while not any(text in line for line in self.lines):
-            assert self.process.poll() is None, f"exited {self.process.returncode}: {self.lines}"
-            assert time.monotonic() < deadline, f"no {text!r} within {timeout_s}s: {self.lines}"
-            time.sleep(0.05)
-
-    def finish(self, timeout_s: float = 180.0) -> int:
-        self.out = self.process.stdout.read() if self.process.stdout else ""
-        code = self.process.wait(timeout=timeout_s)
-        self._reader.join(timeout=10)
-        return code
-
-    def errors(self) -> list[str]:
-        """The stderr lines that are not progress lines."""
-        return [line for line in self.lines if not any(p in line for p in PROGRESS)]
-
-
-def assert_one_error_line(command: Command, *fragments: str) -> str:
-    errors = command.errors()
-    assert len(errors) == 1, errors
-    assert errors[0].startswith("banking: error: "), errors
-    assert "Traceback" not in "\n".join(command.lines)
-    for fragment in fragments:
-        assert fragment in errors[0], errors[0]
-    return errors[0]
 
 
 @pytest.fixture(scope="module")
@@ -108,15 +58,23 @@ def graph(gremlin_url):
 def test_a_broker_killed_during_produce_is_one_line_exit_3_within_the_bound(broker, dataset):
     broker = alive(broker)
     prefix = unique_prefix("produce-kill")
-    produce = Command(
-        "stream", "produce", str(dataset), "--bootstrap", broker.bootstrap, "--topic-prefix", prefix
+    produce = CliRun(
+        [
+            "stream",
+            "produce",
+            str(dataset),
+            "--bootstrap",
+            broker.bootstrap,
+            "--topic-prefix",
+            prefix,
+        ]
     )
-    produce.wait_for("persons:")
+    produce.wait_for_stderr("persons:", BOUND_S)
     broker.process.kill()  # kill -9: no goodbye to the clients
     killed = time.monotonic()
-    code = produce.finish()
+    code = produce.wait(BOUND_S * 2)
     elapsed = time.monotonic() - killed
-    assert code == 3, produce.lines
+    assert code == 3, produce.stderr_lines()
     assert_one_error_line(produce, broker.bootstrap, "run the same command again")
     assert elapsed < BOUND_S
 
@@ -134,17 +92,17 @@ def test_a_broker_killed_under_a_consumer_is_one_line_exit_3_within_the_bound(
     args = ["--bootstrap", broker.bootstrap, "--gremlin-url", gremlin_url, "--topic-prefix", prefix]
     if follow:
         # Caught up and idle: only the consumer's own probe can notice the broker is gone.
-        consume = Command("stream", "consume", "--to-graph", "--follow", *args)
-        consume.wait_for("consumed 600 events")
+        consume = CliRun(["stream", "consume", "--to-graph", "--follow", *args])
+        consume.wait_for_stderr("consumed 600 events", BOUND_S)
     else:
         # Mid-stream: small batches, the broker dies while most are still to come.
-        consume = Command("stream", "consume", "--to-graph", "--batch-size", "200", *args)
-        consume.wait_for("consumed ")
+        consume = CliRun(["stream", "consume", "--to-graph", "--batch-size", "200", *args])
+        consume.wait_for_stderr("consumed ", BOUND_S)
     broker.process.kill()
     killed = time.monotonic()
-    code = consume.finish()
+    code = consume.wait(BOUND_S * 2)
     elapsed = time.monotonic() - killed
-    assert code == 3, consume.lines
+    assert code == 3, consume.stderr_lines()
     assert_one_error_line(consume, broker.bootstrap, "run the same command again")
     assert elapsed < BOUND_S
 
@@ -160,11 +118,11 @@ def test_a_broker_restarted_within_seconds_is_survived_by_a_following_consumer(
     with EntityProducer(broker.bootstrap, topic_prefix=prefix) as producer:
         for entity, rows in data.items():
             producer.send_records(entity, rows)
-    consume = Command(
+    consume = CliRun([
         "stream", "consume", "--to-graph", "--follow", "--bootstrap", broker.bootstrap,
         "--gremlin-url", gremlin_url, "--topic-prefix", prefix,
-    )  # fmt: skip
-    consume.wait_for("consumed 310 events")
+    ])  # fmt: skip
+    consume.wait_for_stderr("consumed 310 events", BOUND_S)
     broker.stop()
     broker.start()
     with EntityProducer(broker.bootstrap, topic_prefix=prefix, timeout_s=60) as producer:
@@ -173,11 +131,11 @@ def test_a_broker_restarted_within_seconds_is_survived_by_a_following_consumer(
     ids = [r["txn_id"] for r in data["transactions"] + later["transactions"]]
     deadline = time.monotonic() + 90
     while graph.edges("transfer", ids) < 600 and time.monotonic() < deadline:
-        assert consume.process.poll() is None, consume.lines
+        assert consume.process.poll() is None, consume.stderr_lines()
         time.sleep(0.5)
     consume.process.send_signal(signal.SIGTERM)
-    assert consume.finish() == 0, consume.lines
-    assert consume.errors() == []
+    assert consume.wait(BOUND_S * 2) == 0, consume.stderr_lines()
+    assert unexpected_lines(consume) == []
     assert graph.edges("transfer", ids) == 600
 
 
@@ -194,16 +152,16 @@ def test_a_consumer_killed_with_kill_9_is_restarted_at_once(kafka_bootstrap, gre
         "stream", "consume", "--to-graph", "--bootstrap", kafka_bootstrap,
         "--gremlin-url", gremlin_url, "--topic-prefix", prefix, "--batch-size", "200",
     ]  # fmt: skip
-    first = Command(*args, "--follow")
-    first.wait_for("consumed ")
+    first = CliRun([*args, "--follow"])
+    first.wait_for_stderr("consumed ", BOUND_S)
     first.process.kill()
-    first.finish()
+    first.wait(BOUND_S * 2)
     restarted = time.monotonic()
-    again = Command(*args)  # until caught up: exits 3 if it gets no partitions in 30 s
-    code = again.finish()
+    again = CliRun(args)  # until caught up: exits 3 if it gets no partitions in 30 s
+    code = again.wait(BOUND_S * 2)
     elapsed = time.monotonic() - restarted
-    assert code == 0, again.lines
-    assert again.errors() == []
+    assert code == 0, again.stderr_lines()
+    assert unexpected_lines(again) == []
     assert elapsed < 40  # with dynamic membership: >= 45 s, then exit 3
     ids = [r["txn_id"] for r in data["transactions"]]
     assert graph.edges("transfer", ids) == 6000
@@ -221,17 +179,17 @@ def test_a_second_consumer_with_the_same_instance_id_fences_the_first_with_one_l
         "stream", "consume", "--to-graph", "--follow", "--bootstrap", kafka_bootstrap,
         "--gremlin-url", gremlin_url, "--topic-prefix", prefix,
     ]  # fmt: skip
-    first = Command(*args)
-    first.wait_for("consumed 55 events")
-    second = Command(*args)
+    first = CliRun(args)
+    first.wait_for_stderr("consumed 55 events", BOUND_S)
+    second = CliRun(args)
     try:
         code = first.process.wait(timeout=BOUND_S)
-        first.finish()
-        assert code == 2, first.lines
+        first.wait(BOUND_S * 2)
+        assert code == 2, first.stderr_lines()
         assert_one_error_line(first, "same instance id", "--instance-id", prefix + "graph-sink")
     finally:
         second.process.send_signal(signal.SIGTERM)
-        assert second.finish() == 0, second.lines
+        assert second.wait(BOUND_S * 2) == 0, second.stderr_lines()
 
 
 @pytest.mark.parametrize(
@@ -247,10 +205,10 @@ def test_a_misspelt_prefix_is_exit_2_names_the_real_prefixes_and_creates_nothing
         producer.ensure_topics()
     typo = real[:-2] + "."  # "...real." -> "...rea."
     extra = ["--gremlin-url", gremlin_url] if argv[0] == "consume" else []
-    command = Command(
-        "stream", *argv, *extra, "--bootstrap", kafka_bootstrap, "--topic-prefix", typo
+    command = CliRun(
+        ["stream", *argv, *extra, "--bootstrap", kafka_bootstrap, "--topic-prefix", typo]
     )
-    assert command.finish(timeout_s=60) == 2, command.lines
+    assert command.wait(60) == 2, command.stderr_lines()
     line = assert_one_error_line(command, repr(typo)[:-1], "prefixes found:")
     assert real in line or "more" in line
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)

@@ -1,6 +1,7 @@
-"""Helpers of the fault suite: a ``banking`` command run as a user runs it (a subprocess whose
-stderr lines are timestamped as they arrive), the one-line error contract, and "the graph equals
-the dataset" checked element by element."""
+"""Helpers of every test that breaks something under a ``banking`` command (the fault suite, the
+streaming fault tests, the three-broker cluster): the command run as a user runs it (a
+subprocess whose stderr lines are timestamped as they arrive), the one-line error contract, and
+"the graph equals the dataset" checked element by element."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ PRODUCE_PROGRESS = re.compile(
     r"^([a-z_]+: [\d,]+ events queued|checked [\d,]+ records in [\d.]+ s)$"
 )
 CONSUME_PROGRESS = re.compile(r"^consumed ([\d,]+) events, [\d,]+ dead-lettered$")
+# Any command's progress lines on stderr (what may stand beside the one error line).
+PROGRESS = re.compile(f"{PRODUCE_PROGRESS.pattern}|{CONSUME_PROGRESS.pattern}")
 KILL_TO_EXIT_S = 60.0
 
 
@@ -57,7 +60,7 @@ class CliRun:
             stderr=subprocess.PIPE,
             text=True,
             env=cli_env(),
-            cwd=Path(__file__).resolve().parents[3],
+            cwd=Path(__file__).resolve().parents[2],
         )
         self._new_line = threading.Condition()
         self._readers = [
@@ -82,11 +85,15 @@ class CliRun:
         return self.process.poll() is None
 
     def wait_for_stderr(
-        self, wanted: re.Pattern[str] | Callable[[str], bool], timeout_s: float
+        self, wanted: str | re.Pattern[str] | Callable[[str], bool], timeout_s: float
     ) -> float:
-        """When the first stderr line matching ``wanted`` (a pattern or a test) arrived; fails
-        the test if the command ends or the time runs out first."""
-        test = wanted.match if isinstance(wanted, re.Pattern) else wanted
+        """When the first stderr line matching ``wanted`` (a substring, a pattern or a test)
+        arrived; fails the test if the command ends or the time runs out first."""
+        if isinstance(wanted, str):
+            text = wanted
+            test: Callable[[str], Any] = lambda line: text in line  # noqa: E731
+        else:
+            test = wanted.match if isinstance(wanted, re.Pattern) else wanted
         deadline = time.monotonic() + timeout_s
         with self._new_line:
             while True:
@@ -137,22 +144,39 @@ def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> float:
     return time.monotonic()
 
 
-def assert_one_error_line(run: CliRun, progress: re.Pattern[str] | None = None) -> str:
-    """Exactly one ``banking: error:`` line; every other stderr line is a progress line; no
-    traceback or interpreter noise. Returns the error line."""
+def unexpected_lines(run: CliRun, progress: re.Pattern[str] | None = PROGRESS) -> list[str]:
+    """The stderr lines that are not progress lines (a clean run has none)."""
+    return [line for line in run.stderr_lines() if not (progress and progress.match(line))]
+
+
+def assert_one_error_line(
+    run: CliRun, *fragments: str, progress: re.Pattern[str] | None = PROGRESS
+) -> str:
+    """Exactly one ``banking: error:`` line, holding every one of ``fragments``; every other
+    stderr line is a progress line; no traceback or interpreter noise. Returns the error line."""
     lines = run.stderr_lines()
     head = "\n".join(lines[:8])
     for word in FORBIDDEN:
         assert not any(word in line for line in lines), f"{word!r} on stderr:\n{head}"
     errors = [line for line in lines if line.startswith(ERROR_PREFIX)]
     assert len(errors) == 1, f"{len(errors)} '{ERROR_PREFIX}' lines on stderr:\n{head}"
-    other = [
-        line
-        for line in lines
-        if not line.startswith(ERROR_PREFIX) and not (progress and progress.match(line))
-    ]
+    other = [line for line in unexpected_lines(run, progress) if not line.startswith(ERROR_PREFIX)]
     assert not other, f"stderr has more than the error line:\n{head}"
+    for fragment in fragments:
+        assert fragment in errors[0], f"{fragment!r} not in {errors[0]!r}"
     return errors[0]
+
+
+def kill_and_expect_one_line(run: CliRun, kill: Callable[[], None], *fragments: str) -> float:
+    """``kill()`` a service under ``run``; the command must then end with exit 3 and one error
+    line within ``KILL_TO_EXIT_S``. Returns the seconds from the kill to the exit."""
+    kill()
+    killed = time.monotonic()
+    code = run.wait(KILL_TO_EXIT_S)
+    took = time.monotonic() - killed
+    assert code == 3, f"exit {code} {took:.1f} s after the kill; stderr: {run.stderr_lines()[-3:]}"
+    assert_one_error_line(run, *fragments)
+    return took
 
 
 # ---------------------------------------------------------------- the graph against the dataset
