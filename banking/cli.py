@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        with _terminate_as_exception():
+        with _signals_as_exceptions():
             return int(args.func(args) or 0)
     except BankingError as exc:
         print(f"banking: error: {exc}", file=sys.stderr)
@@ -73,23 +73,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Terminated.exit_code
 
 
-def _raise_terminated(signum: int, frame: object) -> None:
-    raise Terminated()
+# What each signal becomes while a command runs.
+SIGNAL_EXCEPTIONS: dict[int, type[BaseException]] = {
+    signal.SIGTERM: Terminated,
+    signal.SIGINT: KeyboardInterrupt,
+}
 
 
 @contextmanager
-def _terminate_as_exception() -> Iterator[None]:
-    """SIGTERM becomes ``Terminated`` for the command's duration, so it cleans up as on Ctrl-C
-    (the default action would end the process at once, leaving temporary files behind).
-    Commands that stop gracefully on SIGTERM (``stream consume``) install their own handler."""
+def _signals_as_exceptions() -> Iterator[None]:
+    """SIGTERM becomes ``Terminated`` and SIGINT ``KeyboardInterrupt`` for the command's
+    duration, so both clean up alike (SIGTERM's default action would end the process at once,
+    leaving temporary files behind). A second signal during that clean-up is ignored; a signal
+    ignored on purpose (nohup, ``cmd &``) stays ignored. Commands that stop gracefully on a
+    signal (``stream consume``) install their own handlers; ``stream produce`` turns these
+    exceptions into its own one line."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous = {sig: signal.getsignal(sig) for sig in SIGNAL_EXCEPTIONS}
+
+    def handler(signum: int, _frame: object) -> None:
+        for sig in SIGNAL_EXCEPTIONS:
+            signal.signal(sig, signal.SIG_IGN)
+        raise SIGNAL_EXCEPTIONS[signum]()
+
+    for sig, before in previous.items():
+        if before is not signal.SIG_IGN:
+            signal.signal(sig, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, before in previous.items():
+            signal.signal(sig, before)
 
 
 if __name__ == "__main__":

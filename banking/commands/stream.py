@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from banking.errors import BankingError, UsageError
+from banking.errors import BankingError, Terminated, UsageError
 
 EXAMPLES = """\
 examples:
@@ -154,7 +154,7 @@ def run_produce(args: argparse.Namespace) -> int:
     }
     producer = None
     try:
-        with _raise_on_signals(), _dataset(args) as path:
+        with _dataset(args) as path:
             reader = DatasetReader(path)
             checking = time.perf_counter()
             checked = _verify(reader, entities, args.read_batch)
@@ -177,13 +177,14 @@ def run_produce(args: argparse.Namespace) -> int:
                         print(f"{entity}: {sent:,} events queued", file=sys.stderr, flush=True)
                 stats = producer.flush()
             elapsed = time.perf_counter() - started
-    except _Signalled as stop:
+    except (Terminated, KeyboardInterrupt) as stop:  # banking.cli's signal handling
+        signum = signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT
         done = producer.stats.sent if producer is not None else 0
         raise Interrupted(
-            f"produce stopped by {stop.name}; {done:,} events were acknowledged and stay "
+            f"produce stopped by {signum.name}; {done:,} events were acknowledged and stay "
             "on the topics; run the same command again to send them all (events sent "
             "twice are harmless: the consumer's upserts are idempotent)",
-            128 + stop.signum,
+            128 + signum,
         ) from None
     rate = stats.sent / elapsed if elapsed > 0 else 0.0
     print(
@@ -260,38 +261,6 @@ class Interrupted(BankingError):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
-
-
-class _Signalled(BaseException):
-    """Raised by the signal handler (a BaseException, so no ``except Exception`` inside the
-    Kafka client can swallow it)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-        self.name = signal.Signals(signum).name
-
-
-@contextmanager
-def _raise_on_signals() -> Iterator[None]:
-    """SIGTERM / SIGINT end the run at once with ``_Signalled`` (the producer then closes
-    without waiting); what the broker acknowledged already stays."""
-    signals = [signal.SIGTERM, signal.SIGINT]
-    previous = {sig: signal.getsignal(sig) for sig in signals}
-
-    def handler(signum: int, _frame: object) -> None:
-        for sig in signals:  # a second signal must not interrupt the clean-up
-            signal.signal(sig, signal.SIG_IGN)
-        raise _Signalled(signum)
-
-    for sig in signals:
-        if previous[sig] is not signal.SIG_IGN:  # ignored on purpose (nohup, `cmd &`): keep
-            signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, handler_before in previous.items():
-            signal.signal(sig, handler_before)
 
 
 @contextmanager
