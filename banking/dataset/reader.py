@@ -50,6 +50,11 @@ class DatasetError(UsageError):
     """A dataset that cannot be read as its manifest describes (missing file, damaged line)."""
 
 
+def _damaged(where: str, what: str) -> DatasetError:
+    """``where`` (file:line) holds something no writer of ours produces: one message format."""
+    return DatasetError(f"{where}: {what}; the file is damaged: {REGENERATE}")
+
+
 def csv_value(text: str, kind: Kind) -> Any:
     """Inverse of ``writers.csv_cell``. A cell that does not convert stays text, so the record
     check (``banking.validation``) rejects it with its field name, as it would in JSONL."""
@@ -85,10 +90,7 @@ def _text_lines(fh: BinaryIO, path: Path) -> Iterator[str]:
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise DatasetError(
-                f"{path}:{lineno}: not UTF-8 text (byte {exc.start + 1}); "
-                f"the file is damaged: {REGENERATE}"
-            ) from None
+            raise _damaged(f"{path}:{lineno}", f"not UTF-8 text (byte {exc.start + 1})") from None
 
 
 class DatasetReader:
@@ -278,14 +280,12 @@ class DatasetReader:
                 try:
                     record = loads(line)
                 except orjson.JSONDecodeError as exc:
-                    raise DatasetError(
-                        f"{path}:{lineno}: not a JSON record ({_json_reason(exc)}); "
-                        f"the file is damaged: {REGENERATE}"
+                    raise _damaged(
+                        f"{path}:{lineno}", f"not a JSON record ({_json_reason(exc)})"
                     ) from None
                 if type(record) is not dict:
-                    raise DatasetError(
-                        f"{path}:{lineno}: a JSON {type(record).__name__}, not a record; "
-                        f"the file is damaged: {REGENERATE}"
+                    raise _damaged(
+                        f"{path}:{lineno}", f"a JSON {type(record).__name__}, not a record"
                     )
                 batch.append(record)
         self._count_check(path, lineno, expected)
@@ -316,17 +316,13 @@ class DatasetReader:
                 except StopIteration:
                     break
                 except csv.Error as exc:
-                    raise DatasetError(
-                        f"{path}:{first_line}: not a CSV row ({exc}); "
-                        f"the file is damaged: {REGENERATE}"
-                    ) from None
+                    raise _damaged(f"{path}:{first_line}", f"not a CSV row ({exc})") from None
                 if first_line != index + 2 + extra:  # a quoted cell spanned lines before
                     extra = first_line - index - 2
                     offsets.append((index, extra))
                 if len(row) != len(items):
-                    raise DatasetError(
-                        f"{path}:{first_line}: {len(row)} fields, expected {len(items)}; "
-                        f"the file is damaged: {REGENERATE}"
+                    raise _damaged(
+                        f"{path}:{first_line}", f"{len(row)} fields, expected {len(items)}"
                     )
                 if len(batch) >= batch_size:
                     yield batch
