@@ -54,6 +54,11 @@ from banking.streaming.topics import (
 
 DEFAULT_GROUP = "banking-graph-sink"
 T = TypeVar("T")
+# What to do after a broker failure: the tail of those messages.
+RESUME_ADVICE = (
+    "check the broker (banking services status) and run the same command again: "
+    "it resumes from the last committed batch"
+)
 
 
 class InstanceFenced(UsageError):
@@ -400,18 +405,11 @@ class GraphSinkConsumer:
             raise self._fenced() from None
         except KafkaError as exc:
             raise KafkaUnavailable(
-                f"Kafka at {self.bootstrap} failed while fetching: {exc}; {self._advice}"
+                f"Kafka at {self.bootstrap} failed while fetching: {exc}; {RESUME_ADVICE}"
             ) from None
         if polled:
             self._last_contact = self._clock()
         return polled
-
-    @property
-    def _advice(self) -> str:
-        return (
-            "check the broker (banking services status) and run the same command again: "
-            "it resumes from the last committed batch"
-        )
 
     def _fenced(self) -> InstanceFenced:
         return InstanceFenced(
@@ -440,7 +438,7 @@ class GraphSinkConsumer:
                 if self._clock() + delay >= deadline:
                     raise KafkaUnavailable(
                         f"Kafka at {self.bootstrap} did not answer for {self.timeout_s:.0f}s "
-                        f"while {what} ({describe(exc)}); {self._advice}"
+                        f"while {what} ({describe(exc)}); {RESUME_ADVICE}"
                     ) from None
                 self.stats.retries += 1
                 self._sleep(delay)
@@ -592,7 +590,7 @@ class GraphSinkConsumer:
             raise KafkaUnavailable(
                 f"could not write {len(rejects)} dead letters to {self.dlq_topic} at "
                 f"{self.bootstrap} within {self.timeout_s:.0f}s: {describe(exc)}; "
-                f"{self._advice}"
+                f"{RESUME_ADVICE}"
             ) from None
         self._last_contact = self._clock()
 
