@@ -18,16 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from banking.errors import UsageError
-from banking.graph.mapping import (
-    ACCOUNT,
-    COMPANY,
-    ENTITIES,
-    PERSON,
-    GraphBatch,
-    MappingError,
-    to_graph_batch,
-)
+from banking.entities import GRAPH_ENTITIES, TABLE, Endpoint
+from banking.errors import MappingError, UsageError
+from banking.graph.mapping import ENTITIES, GraphBatch, to_graph_batch
 from banking.validation import InvalidRecord, validate_records
 
 READ_BATCH = 10_000
@@ -215,14 +208,14 @@ class DatasetCheck:
         return sum(self.records.values())
 
 
-# Per edge entity: (field, label or the field holding the label) of each endpoint.
-_ENDPOINTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "accounts": (("owner_id", "owner_type"),),
-    "ownership_links": (("owner_id", "owner_type"), ("company_id", COMPANY)),
-    "transactions": (("from_account", ACCOUNT), ("to_account", ACCOUNT)),
-    "communications": (("from_person", PERSON), ("to_person", PERSON)),
+# Per graph entity: the id field if it is a vertex, and the endpoints it names that are other
+# vertices (an account's own end of its ``owns`` edge is the account itself).
+_VERTEX_ID = {e.plural: e.id_field for e in GRAPH_ENTITIES if e.vertex is not None}
+_ENDPOINTS: dict[str, tuple[Endpoint, ...]] = {
+    e.plural: tuple(end for end in e.endpoints if end.id_field != _VERTEX_ID.get(e.plural))
+    for e in GRAPH_ENTITIES
+    if e.edge is not None
 }
-_VERTEX_ID = {"persons": "person_id", "companies": "company_id", "accounts": "account_id"}
 
 
 class _Endpoints:
@@ -237,11 +230,11 @@ class _Endpoints:
         id_key = _VERTEX_ID.get(entity)
         if id_key is not None:
             self.ids.update(r[id_key] for r in records)
-        for key, label in _ENDPOINTS.get(entity, ()):
+        for end in _ENDPOINTS.get(entity, ()):
+            key = end.id_field
             for r in records:
                 if r[key] not in self.ids:
-                    kind = r.get(label, label)
-                    self.missing.setdefault(kind, set()).add(r[key])
+                    self.missing.setdefault(end.label_of(r, r[key]), set()).add(r[key])
 
 
 def check_records(entity: str, records: Sequence[Mapping[str, Any]]) -> None:
@@ -271,7 +264,7 @@ def validate_dataset(reader: Reader, read_batch: int = READ_BATCH) -> DatasetChe
         check_records(entity, records)
         endpoints.see(entity, records)
 
-    entities = (*ENTITIES, "patterns")
+    entities = (*ENTITIES, *(e.plural for e in TABLE if not e.in_graph))  # + the ground truth
     verify = getattr(reader, "verify", None)
     if verify is not None:
         counts = verify(check, read_batch, entities)

@@ -19,6 +19,7 @@ from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.graph_traversal import GraphTraversal, __
 from gremlin_python.structure.graph import Graph
 
+from banking.entities import to_epoch_millis
 from banking_repository import queries, upserts
 from banking_repository.cache import LRUCache
 from banking_repository.connection import GremlinConnection, quiet_server_errors
@@ -48,8 +49,6 @@ def _millis(value: TimeBound) -> int | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    from banking.graph.mapping import to_epoch_millis
-
     return to_epoch_millis(value)
 
 
