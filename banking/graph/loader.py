@@ -177,6 +177,16 @@ def load_models(
     return summary
 
 
+def open_repository(url: str | None = None, *, in_flight: int = 1, **kwargs: Any) -> Any:
+    """A ``GraphRepository`` to load into. ``in_flight=2`` keeps a second request of a batched
+    write on the wire; it is safe only against a server that runs one traversal at a time
+    (``gremlinPool: 1``, as the project's own services are configured): concurrent writers
+    corrupt a TinkerGraph (docs/performance/graph.md). 1, the default, is safe on any server."""
+    from banking_repository import GraphRepository
+
+    return GraphRepository(url, in_flight=in_flight, **kwargs)
+
+
 def open_dataset(path: str | Path) -> Reader:
     """A ``DatasetReader`` for ``path``; a missing or malformed directory is a UsageError."""
     try:

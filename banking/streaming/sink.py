@@ -39,10 +39,15 @@ class RepositorySink:
         self.request_batch_size = request_batch_size
 
     @classmethod
-    def connect(cls, url: str | None = None, **kwargs: Any) -> RepositorySink:
+    def connect(
+        cls, url: str | None = None, *, in_flight: int = 1, **kwargs: Any
+    ) -> RepositorySink:
+        """A sink on a new ``GraphRepository``. ``in_flight=2`` pipelines a batch's requests and
+        is safe only against a server that runs one traversal at a time (``gremlinPool: 1``,
+        as the project's own services are configured); 1, the default, is safe on any."""
         from banking_repository import GraphRepository
 
-        return cls(GraphRepository(url, **kwargs))
+        return cls(GraphRepository(url, in_flight=in_flight, **kwargs))
 
     def apply(
         self,
