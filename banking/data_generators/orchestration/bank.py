@@ -222,7 +222,7 @@ class _BankBuilder:
     def _extra(self, entity: str) -> list[dict[str, Any]]:
         if self.injected is None:
             return []
-        return records_from_models(getattr(self.injected, entity))
+        return records_from_models(getattr(self.injected, entity, ()))  # no typology makes some
 
     # -- step 3: stream every entity -------------------------------------------------------
     def write(self, sink: Any) -> None:
