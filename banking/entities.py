@@ -27,17 +27,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from banking import models
 from banking.errors import MappingError, UsageError
-from banking.models import (
-    ID_PREFIX,
-    Account,
-    Communication,
-    Company,
-    OwnershipLink,
-    Pattern,
-    Person,
-    Transaction,
-)
+from banking.models import ID_PREFIX
 
 
 @dataclass(frozen=True)
@@ -133,11 +125,11 @@ class Entity:
 _OWNER = Endpoint("owner_id", label_field="owner_type")
 
 TABLE: tuple[Entity, ...] = (
-    Entity("persons", "person", Person, "person_id", "person", vertex="person"),
+    Entity("persons", "person", models.Person, "person_id", "person", vertex="person"),
     Entity(
         "companies",
         "company",
-        Company,
+        models.Company,
         "company_id",
         "company",
         time_field="incorporation_date",
@@ -146,7 +138,7 @@ TABLE: tuple[Entity, ...] = (
     Entity(
         "accounts",
         "account",
-        Account,
+        models.Account,
         "account_id",
         "account",
         time_field="opened_date",
@@ -158,7 +150,7 @@ TABLE: tuple[Entity, ...] = (
     Entity(
         "transactions",
         "transaction",
-        Transaction,
+        models.Transaction,
         "txn_id",
         "transaction",
         time_field="timestamp",
@@ -169,7 +161,7 @@ TABLE: tuple[Entity, ...] = (
     Entity(
         "communications",
         "communication",
-        Communication,
+        models.Communication,
         "comm_id",
         "communication",
         time_field="timestamp",
@@ -180,14 +172,14 @@ TABLE: tuple[Entity, ...] = (
     Entity(
         "ownership_links",
         "ownership_link",
-        OwnershipLink,
+        models.OwnershipLink,
         "link_id",
         "ownership",
         edge="owns_share",
         source=_OWNER,
         target=Endpoint("company_id", "company"),
     ),
-    Entity("patterns", "pattern", Pattern, "pattern_id", "pattern"),
+    Entity("patterns", "pattern", models.Pattern, "pattern_id", "pattern"),
 )
 
 BY_PLURAL: dict[str, Entity] = {e.plural: e for e in TABLE}
@@ -207,12 +199,24 @@ PREFIX_LABEL: dict[str, str] = {f"{e.prefix}-": e.vertex for e in TABLE if e.ver
 _PREFIX_LENGTHS = tuple(sorted({len(prefix) for prefix in PREFIX_LABEL}))
 
 
-def entity(name: str) -> Entity:
-    """The entry for a plural (dataset, topic) or singular (event) name; UsageError if none."""
-    found = BY_PLURAL.get(name) or BY_SINGULAR.get(name)
-    if found is None:
-        raise UsageError(f"unknown entity type {name!r}; known: {', '.join(DATASET_ENTITIES)}")
-    return found
+def lookup(entries: tuple[Entity, ...]) -> Callable[[str], Entity]:
+    """A function finding an entry of ``entries`` by plural (dataset, topic) or singular
+    (event) name, a UsageError naming the known ones otherwise (two dict lookups: the producer
+    calls it per record)."""
+    by_plural = {e.plural: e for e in entries}
+    by_singular = {e.singular: e for e in entries}
+    known = ", ".join(by_plural)
+
+    def find(name: str) -> Entity:
+        found = by_plural.get(name) or by_singular.get(name)
+        if found is None:
+            raise UsageError(f"unknown entity type {name!r}; known: {known}")
+        return found
+
+    return find
+
+
+entity = lookup(TABLE)
 
 
 def vertex_label_of(entity_id: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from banking.data_generators import REFERENCE_DATE
-from banking.entities import GRAPH_ENTITIES, Entity
+from banking.entities import GRAPH_ENTITIES, Entity, lookup
 from banking.errors import UsageError
 
 # The default "as of" time for entities that carry no time: the generators' reference date.
@@ -26,12 +26,8 @@ ENTITY_NAMES: tuple[str, ...] = tuple(BY_PLURAL)
 ENTITY_TYPES: tuple[str, ...] = tuple(BY_SINGULAR)
 
 
-def spec_for(entity: str) -> Entity:
-    """The spec for a plural (dataset/topic) or singular (event) entity name."""
-    spec = BY_PLURAL.get(entity) or BY_SINGULAR.get(entity)
-    if spec is None:
-        raise UsageError(f"unknown entity type {entity!r}; known: {', '.join(ENTITY_NAMES)}")
-    return spec
+# The spec for a plural (dataset/topic) or singular (event) name; UsageError for any other.
+spec_for = lookup(SPECS)
 
 
 def as_datetime(value: object) -> datetime:
