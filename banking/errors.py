@@ -13,6 +13,10 @@ class UsageError(BankingError, ValueError):
     exit_code = 2
 
 
+class MappingError(UsageError):
+    """A dataset record that cannot become a graph element (missing id, unknown entity)."""
+
+
 class ServiceUnavailable(BankingError, ConnectionError):
     """A server this command needs (Gremlin Server, Kafka) does not answer in time."""
 

@@ -17,8 +17,10 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from banking.dataset.schema import ENTITY_MODELS as RECORD_MODELS  # one entity -> model table
+from banking.entities import TABLE
 from banking.errors import UsageError
+
+RECORD_MODELS: dict[str, type[BaseModel]] = {e.plural: e.model for e in TABLE}
 
 
 class InvalidRecord(UsageError):

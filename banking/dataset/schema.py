@@ -17,29 +17,13 @@ import numpy as np
 from pydantic import BaseModel
 
 from banking.dataset.formats import FORMATS as FORMATS  # re-exported: callers import it here
-from banking.models import (
-    Account,
-    Communication,
-    Company,
-    OwnershipLink,
-    Pattern,
-    Person,
-    Transaction,
-)
+from banking.entities import TABLE
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 
-# Entity name -> model, in the order files are written and listed.
-ENTITY_MODELS: dict[str, type[BaseModel]] = {
-    "persons": Person,
-    "companies": Company,
-    "accounts": Account,
-    "transactions": Transaction,
-    "communications": Communication,
-    "ownership_links": OwnershipLink,
-    "patterns": Pattern,
-}
+# Entity name -> model, in the order files are written and listed (the entity table's order).
+ENTITY_MODELS: dict[str, type[BaseModel]] = {e.plural: e.model for e in TABLE}
 ENTITIES = tuple(ENTITY_MODELS)
 
 Kind = Literal["str", "optstr", "bool", "float", "int", "date", "datetime", "strlist", "json"]

@@ -18,16 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from banking.errors import UsageError
-from banking.graph.mapping import (
-    ACCOUNT,
-    COMPANY,
-    ENTITIES,
-    PERSON,
-    GraphBatch,
-    MappingError,
-    to_graph_batch,
-)
+from banking.entities import GRAPH_ENTITIES, TABLE, Endpoint
+from banking.errors import MappingError, UsageError
+from banking.graph.mapping import ENTITIES, GraphBatch, to_graph_batch
 from banking.validation import InvalidRecord, validate_records
 
 READ_BATCH = 10_000
@@ -184,6 +177,16 @@ def load_models(
     return summary
 
 
+def open_repository(url: str | None = None, *, in_flight: int = 1, **kwargs: Any) -> Any:
+    """A ``GraphRepository`` to load into. ``in_flight=2`` keeps a second request of a batched
+    write on the wire; it is safe only against a server that runs one traversal at a time
+    (``gremlinPool: 1``, as the project's own services are configured): concurrent writers
+    corrupt a TinkerGraph (docs/performance/graph.md). 1, the default, is safe on any server."""
+    from banking_repository import GraphRepository
+
+    return GraphRepository(url, in_flight=in_flight, **kwargs)
+
+
 def open_dataset(path: str | Path) -> Reader:
     """A ``DatasetReader`` for ``path``; a missing or malformed directory is a UsageError."""
     try:
@@ -215,14 +218,14 @@ class DatasetCheck:
         return sum(self.records.values())
 
 
-# Per edge entity: (field, label or the field holding the label) of each endpoint.
-_ENDPOINTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "accounts": (("owner_id", "owner_type"),),
-    "ownership_links": (("owner_id", "owner_type"), ("company_id", COMPANY)),
-    "transactions": (("from_account", ACCOUNT), ("to_account", ACCOUNT)),
-    "communications": (("from_person", PERSON), ("to_person", PERSON)),
+# Per graph entity: the id field if it is a vertex, and the endpoints it names that are other
+# vertices (an account's own end of its ``owns`` edge is the account itself).
+_VERTEX_ID = {e.plural: e.id_field for e in GRAPH_ENTITIES if e.vertex is not None}
+_ENDPOINTS: dict[str, tuple[Endpoint, ...]] = {
+    e.plural: tuple(end for end in e.endpoints if end.id_field != _VERTEX_ID.get(e.plural))
+    for e in GRAPH_ENTITIES
+    if e.edge is not None
 }
-_VERTEX_ID = {"persons": "person_id", "companies": "company_id", "accounts": "account_id"}
 
 
 class _Endpoints:
@@ -237,11 +240,11 @@ class _Endpoints:
         id_key = _VERTEX_ID.get(entity)
         if id_key is not None:
             self.ids.update(r[id_key] for r in records)
-        for key, label in _ENDPOINTS.get(entity, ()):
+        for end in _ENDPOINTS.get(entity, ()):
+            key = end.id_field
             for r in records:
                 if r[key] not in self.ids:
-                    kind = r.get(label, label)
-                    self.missing.setdefault(kind, set()).add(r[key])
+                    self.missing.setdefault(end.label_of(r, r[key]), set()).add(r[key])
 
 
 def check_records(entity: str, records: Sequence[Mapping[str, Any]]) -> None:
@@ -271,7 +274,7 @@ def validate_dataset(reader: Reader, read_batch: int = READ_BATCH) -> DatasetChe
         check_records(entity, records)
         endpoints.see(entity, records)
 
-    entities = (*ENTITIES, "patterns")
+    entities = (*ENTITIES, *(e.plural for e in TABLE if not e.in_graph))  # + the ground truth
     verify = getattr(reader, "verify", None)
     if verify is not None:
         counts = verify(check, read_batch, entities)

@@ -1,46 +1,70 @@
-"""Dataset records -> graph elements (the schema in ARCHITECTURE.md, one place).
+"""Dataset records -> graph elements, driven by the entity table (``banking.entities``).
 
 Input rows are JSON-native dicts as ``model.model_dump(mode="json")`` produces them (the dataset
 files, Kafka events); the output is a :class:`GraphBatch` the repository writes in one go.
 Vertices carry ``entity_id`` (the natural key the server indexes), edges carry ``edge_id`` plus
 ``from_id``/``to_id`` and the endpoint labels, so a writer can create a missing endpoint as a
-bare vertex when events arrive out of order. Timestamps become epoch milliseconds (a long) so
-time-window filters compare numbers, not strings; ``None`` values are dropped because Gremlin has
-no null properties.
+bare vertex when events arrive out of order. An edge's time field becomes epoch milliseconds (a
+long) so time-window filters compare numbers, not strings; ``None`` values are dropped because
+Gremlin has no null properties. The graph schema itself (which entity is a vertex or an edge,
+its label and endpoints) is the table in ``banking.entities``, nowhere else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
-from banking.errors import UsageError
+from banking.entities import (
+    BY_PLURAL,
+    EDGE_LABELS,
+    GRAPH_ENTITIES,
+    LOAD_ORDER,
+    VERTEX_LABELS,
+    Entity,
+    to_epoch_millis,
+    vertex_label_of,
+)
+from banking.errors import MappingError
 
-PERSON = "person"
-COMPANY = "company"
-ACCOUNT = "account"
-TRANSFER = "transfer"
-OWNS = "owns"
-OWNS_SHARE = "owns_share"
-COMMUNICATED = "communicated"
+__all__ = [
+    "ACCOUNT",
+    "COMMUNICATED",
+    "COMPANY",
+    "EDGE_KEYS",
+    "EDGE_LABELS",
+    "ENTITIES",
+    "OWNS",
+    "OWNS_SHARE",
+    "PERSON",
+    "TRANSFER",
+    "VERTEX_LABELS",
+    "GraphBatch",
+    "MappingError",
+    "label_of",
+    "records_of",
+    "to_epoch_millis",
+    "to_graph_batch",
+]
 
-VERTEX_LABELS = (PERSON, COMPANY, ACCOUNT)
-EDGE_LABELS = (TRANSFER, OWNS, OWNS_SHARE, COMMUNICATED)
+# The labels the queries and tests name (all from the table).
+PERSON = BY_PLURAL["persons"].vertex
+COMPANY = BY_PLURAL["companies"].vertex
+ACCOUNT = BY_PLURAL["accounts"].vertex
+OWNS = BY_PLURAL["accounts"].edge
+TRANSFER = BY_PLURAL["transactions"].edge
+COMMUNICATED = BY_PLURAL["communications"].edge
+OWNS_SHARE = BY_PLURAL["ownership_links"].edge
 
 # Dataset entity names in the order a loader should write them (vertices before edges).
-ENTITIES = ("persons", "companies", "accounts", "ownership_links", "transactions", "communications")
+ENTITIES = LOAD_ORDER
 
 # Keys of an edge row that describe the edge rather than being stored as its properties.
 EDGE_KEYS = frozenset({"edge_id", "from_id", "to_id", "from_label", "to_label"})
 
-# Id prefix -> vertex label, for rows that name an endpoint without its label.
-_PREFIX_LABEL = {"PER-": PERSON, "COM-": COMPANY, "ACC-": ACCOUNT}
-
-
-class MappingError(UsageError):
-    """A dataset record that cannot become a graph element (missing id, unknown entity)."""
+label_of = vertex_label_of
 
 
 @dataclass
@@ -75,45 +99,6 @@ class GraphBatch:
         return self.vertex_count + self.edge_count
 
 
-_EPOCH_NAIVE = datetime(1970, 1, 1)
-_EPOCH = _EPOCH_NAIVE.replace(tzinfo=UTC)
-_MILLISECOND = timedelta(milliseconds=1)
-
-
-def to_epoch_millis(value: Any) -> int:
-    """Epoch milliseconds (UTC) of an ISO string, ``datetime`` or a number already in millis.
-
-    Naive timestamps are taken as UTC: the generators produce naive UTC times. (Floor division
-    of the ``timedelta``, as the sum of its days, seconds and milliseconds was: exact for dates
-    before 1970 too.)
-    """
-    if isinstance(value, bool):
-        raise MappingError(f"not a timestamp: {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    if isinstance(value, str):
-        text = value[:-1] + "+00:00" if value.endswith("Z") else value
-        try:
-            value = datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise MappingError(f"not an ISO timestamp: {value!r}") from exc
-    if isinstance(value, datetime):
-        # A naive value subtracts the naive epoch: no zone attached per timestamp.
-        epoch = _EPOCH_NAIVE if value.tzinfo is None else _EPOCH
-        return (value - epoch) // _MILLISECOND
-    raise MappingError(f"not a timestamp: {value!r}")
-
-
-def label_of(entity_id: str) -> str:
-    """Vertex label implied by an id prefix (``ACC-`` -> account)."""
-    label = _PREFIX_LABEL.get(entity_id[:4])
-    if label is None:
-        raise MappingError(f"cannot tell the vertex label of id {entity_id!r}")
-    return label
-
-
 def _props(record: Mapping[str, Any], skip: frozenset[str]) -> dict[str, Any]:
     """The record's values Gremlin stores as they are (dates as ISO text), less ``skip`` and
     ``None``s."""
@@ -124,11 +109,7 @@ def _props(record: Mapping[str, Any], skip: frozenset[str]) -> dict[str, Any]:
     }
 
 
-# Record keys that become ids, endpoints or converted values rather than plain properties.
-_TRANSACTION_KEYS = frozenset(("txn_id", "from_account", "to_account", "timestamp"))
-_COMMUNICATION_KEYS = frozenset(("comm_id", "from_person", "to_person", "timestamp"))
-_OWNERSHIP_KEYS = frozenset(("link_id", "owner_id", "owner_type", "company_id"))
-_ID_KEYS = {key: frozenset((key,)) for key in ("person_id", "company_id", "account_id")}
+Converter = Callable[[GraphBatch, Sequence[Mapping[str, Any]]], None]
 
 
 def _require(record: Mapping[str, Any], key: str, entity: str) -> Any:
@@ -138,81 +119,72 @@ def _require(record: Mapping[str, Any], key: str, entity: str) -> Any:
     return value
 
 
-def _vertex(record: Mapping[str, Any], id_key: str, entity: str) -> dict[str, Any]:
-    row = _props(record, _ID_KEYS[id_key])
-    row["entity_id"] = _require(record, id_key, entity)
-    return row
+def _vertex_converter(spec: Entity) -> Converter:
+    """A vertex per record (all its fields but the id as properties), plus, for an entity that
+    also brings an edge (accounts: ``owns``), that edge from its source to the vertex."""
+    name, id_key, label, skip = spec.plural, spec.id_field, spec.vertex, frozenset((spec.id_field,))
+    source = spec.source if spec.edge is not None else None
+    edge, to_label = spec.edge, spec.vertex
+
+    def convert(batch: GraphBatch, records: Sequence[Mapping[str, Any]]) -> None:
+        for record in records:
+            row = _props(record, skip)
+            vertex_id = row["entity_id"] = _require(record, id_key, name)
+            batch.add_vertex(label, row)
+            if source is not None:
+                owner = _require(record, source.id_field, name)
+                batch.add_edge(
+                    edge,
+                    {
+                        "edge_id": f"{edge}:{vertex_id}",
+                        "from_id": owner,
+                        "to_id": vertex_id,
+                        "from_label": source.label_of(record, owner),
+                        "to_label": to_label,
+                    },
+                )
+
+    return convert
 
 
-def _persons(batch: GraphBatch, records: Sequence[Mapping[str, Any]]) -> None:
-    for record in records:
-        batch.add_vertex(PERSON, _vertex(record, "person_id", "persons"))
-
-
-def _companies(batch: GraphBatch, records: Sequence[Mapping[str, Any]]) -> None:
-    for record in records:
-        batch.add_vertex(COMPANY, _vertex(record, "company_id", "companies"))
-
-
-def _accounts(batch: GraphBatch, records: Sequence[Mapping[str, Any]]) -> None:
-    """An account vertex plus its ``owns`` edge from the owner (one owner per account)."""
-    for record in records:
-        row = _vertex(record, "account_id", "accounts")
-        batch.add_vertex(ACCOUNT, row)
-        owner = _require(record, "owner_id", "accounts")
-        batch.add_edge(
-            OWNS,
-            {
-                "edge_id": f"owns:{row['entity_id']}",
-                "from_id": owner,
-                "to_id": row["entity_id"],
-                "from_label": record.get("owner_type") or label_of(owner),
-                "to_label": ACCOUNT,
-            },
+def _edge_converter(spec: Entity) -> Converter:
+    """An edge per record: id, endpoints and their labels out of the properties, the time
+    field as epoch milliseconds."""
+    assert spec.source is not None and spec.target is not None
+    name, id_key, label, time_key = spec.plural, spec.id_field, spec.edge, spec.time_field
+    source, target = spec.source, spec.target
+    from_label, to_label = source.label, target.label  # fixed labels: no call per record
+    skip = frozenset(
+        key
+        for key in (
+            id_key,
+            time_key,
+            *(f for e in (source, target) for f in (e.id_field, e.label_field)),
         )
+        if key is not None
+    )
+
+    from_key, to_key = source.id_field, target.id_field
+
+    def convert(batch: GraphBatch, records: Sequence[Mapping[str, Any]]) -> None:
+        add = batch.add_edge
+        for record in records:
+            row = _props(record, skip)
+            row["edge_id"] = _require(record, id_key, name)
+            from_id = row["from_id"] = _require(record, from_key, name)
+            to_id = row["to_id"] = _require(record, to_key, name)
+            row["from_label"] = from_label or source.label_of(record, from_id)
+            row["to_label"] = to_label or target.label_of(record, to_id)
+            if time_key is not None:
+                row[time_key] = to_epoch_millis(_require(record, time_key, name))
+            add(label, row)
+
+    return convert
 
 
-def _transactions(batch: GraphBatch, records: Sequence[Mapping[str, Any]]) -> None:
-    for record in records:
-        row = _props(record, _TRANSACTION_KEYS)
-        row["edge_id"] = _require(record, "txn_id", "transactions")
-        row["from_id"] = _require(record, "from_account", "transactions")
-        row["to_id"] = _require(record, "to_account", "transactions")
-        row["from_label"] = row["to_label"] = ACCOUNT
-        row["timestamp"] = to_epoch_millis(_require(record, "timestamp", "transactions"))
-        batch.add_edge(TRANSFER, row)
-
-
-def _communications(batch: GraphBatch, records: Sequence[Mapping[str, Any]]) -> None:
-    for record in records:
-        row = _props(record, _COMMUNICATION_KEYS)
-        row["edge_id"] = _require(record, "comm_id", "communications")
-        row["from_id"] = _require(record, "from_person", "communications")
-        row["to_id"] = _require(record, "to_person", "communications")
-        row["from_label"] = row["to_label"] = PERSON
-        row["timestamp"] = to_epoch_millis(_require(record, "timestamp", "communications"))
-        batch.add_edge(COMMUNICATED, row)
-
-
-def _ownership_links(batch: GraphBatch, records: Sequence[Mapping[str, Any]]) -> None:
-    for record in records:
-        row = _props(record, _OWNERSHIP_KEYS)
-        row["edge_id"] = _require(record, "link_id", "ownership_links")
-        owner = _require(record, "owner_id", "ownership_links")
-        row["from_id"] = owner
-        row["from_label"] = record.get("owner_type") or label_of(owner)
-        row["to_id"] = _require(record, "company_id", "ownership_links")
-        row["to_label"] = COMPANY
-        batch.add_edge(OWNS_SHARE, row)
-
-
-_CONVERTERS = {
-    "persons": _persons,
-    "companies": _companies,
-    "accounts": _accounts,
-    "transactions": _transactions,
-    "communications": _communications,
-    "ownership_links": _ownership_links,
+_CONVERTERS: dict[str, Converter] = {
+    e.plural: _vertex_converter(e) if e.vertex is not None else _edge_converter(e)
+    for e in GRAPH_ENTITIES
 }
 
 

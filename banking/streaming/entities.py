@@ -3,51 +3,31 @@
 The dataset and the topics use the plural name (``persons``); an event's ``entity_type`` is the
 singular (``person``). Entities without a time of their own (persons, ownership links) are
 stamped with the reference date, so an event's timestamp is always a fact of the data, never the
-clock of the machine that produced it.
+clock of the machine that produced it. Every entity with a graph form is streamed; the names
+here are views of the one table, ``banking.entities``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from pydantic import BaseModel
-
+from banking.data_generators import REFERENCE_DATE
+from banking.entities import GRAPH_ENTITIES, Entity, lookup
 from banking.errors import UsageError
-from banking.models import Account, Communication, Company, OwnershipLink, Person, Transaction
 
-# The default "as of" time for entities that carry no time (same as the generators' default).
-REFERENCE_TIME = datetime(2025, 1, 1)
+# The default "as of" time for entities that carry no time: the generators' reference date.
+REFERENCE_TIME = datetime.combine(REFERENCE_DATE, time())
 
-
-@dataclass(frozen=True)
-class EntitySpec:
-    plural: str
-    singular: str
-    model: type[BaseModel]
-    id_field: str
-    time_field: str | None
+EntitySpec = Entity  # the streaming layer's name for a table entry
+SPECS: tuple[Entity, ...] = GRAPH_ENTITIES
+BY_PLURAL: dict[str, Entity] = {spec.plural: spec for spec in SPECS}
+BY_SINGULAR: dict[str, Entity] = {spec.singular: spec for spec in SPECS}
+ENTITY_NAMES: tuple[str, ...] = tuple(BY_PLURAL)
+ENTITY_TYPES: tuple[str, ...] = tuple(BY_SINGULAR)
 
 
-SPECS: tuple[EntitySpec, ...] = (
-    EntitySpec("persons", "person", Person, "person_id", None),
-    EntitySpec("companies", "company", Company, "company_id", "incorporation_date"),
-    EntitySpec("accounts", "account", Account, "account_id", "opened_date"),
-    EntitySpec("transactions", "transaction", Transaction, "txn_id", "timestamp"),
-    EntitySpec("communications", "communication", Communication, "comm_id", "timestamp"),
-    EntitySpec("ownership_links", "ownership_link", OwnershipLink, "link_id", None),
-)
-BY_PLURAL: dict[str, EntitySpec] = {spec.plural: spec for spec in SPECS}
-BY_SINGULAR: dict[str, EntitySpec] = {spec.singular: spec for spec in SPECS}
-ENTITY_NAMES: tuple[str, ...] = tuple(spec.plural for spec in SPECS)
-
-
-def spec_for(entity: str) -> EntitySpec:
-    """The spec for a plural (dataset/topic) or singular (event) entity name."""
-    spec = BY_PLURAL.get(entity) or BY_SINGULAR.get(entity)
-    if spec is None:
-        raise UsageError(f"unknown entity type {entity!r}; known: {', '.join(ENTITY_NAMES)}")
-    return spec
+# The spec for a plural (dataset/topic) or singular (event) name; UsageError for any other.
+spec_for = lookup(SPECS)
 
 
 def as_datetime(value: object) -> datetime:

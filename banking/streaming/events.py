@@ -20,13 +20,11 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from banking.errors import UsageError
-from banking.streaming.entities import REFERENCE_TIME, as_datetime, spec_for
+from banking.streaming.entities import ENTITY_TYPES, REFERENCE_TIME, as_datetime, spec_for
 from banking.validation import InvalidRecord, validate_records
 
 EventType = Literal["create", "update", "delete"]
-EntityType = Literal[
-    "person", "company", "account", "transaction", "communication", "ownership_link"
-]
+EntityType = Literal[ENTITY_TYPES]  # type: ignore[valid-type]  # the table's streamed singulars
 DEFAULT_SOURCE = "banking-graph-bench"
 
 
@@ -133,9 +131,7 @@ class EntityEvent(BaseModel):
 
 _FIELDS = tuple(EntityEvent.model_fields)
 _EVENT_TYPES = frozenset(("create", "update", "delete"))
-_ENTITY_TYPES = frozenset(
-    ("person", "company", "account", "transaction", "communication", "ownership_link")
-)
+_ENTITY_TYPES = frozenset(ENTITY_TYPES)
 _new_event = EntityEvent.__new__
 _set = object.__setattr__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__

@@ -10,28 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from banking.streaming.entities import ENTITY_NAMES
+from banking.entities import GRAPH_ENTITIES, LOAD_ORDER
 
 # Dataset entity -> (element kind, label) whose id a delete event removes. Accounts are vertices
 # (their ``owns`` edge goes with them); the other relationships are edges keyed by their id.
-DELETE_TARGETS: dict[str, tuple[str, str]] = {
-    "persons": ("vertex", "person"),
-    "companies": ("vertex", "company"),
-    "accounts": ("vertex", "account"),
-    "transactions": ("edge", "transfer"),
-    "communications": ("edge", "communicated"),
-    "ownership_links": ("edge", "owns_share"),
-}
+DELETE_TARGETS: dict[str, tuple[str, str]] = {e.plural: e.delete_target for e in GRAPH_ENTITIES}
 
 # Vertices before the edges that point at them (edges create missing endpoints anyway).
-WRITE_ORDER = (
-    "persons",
-    "companies",
-    "accounts",
-    "ownership_links",
-    "transactions",
-    "communications",
-)
+WRITE_ORDER = LOAD_ORDER
 
 
 class GraphSink(Protocol):
@@ -53,10 +39,15 @@ class RepositorySink:
         self.request_batch_size = request_batch_size
 
     @classmethod
-    def connect(cls, url: str | None = None, **kwargs: Any) -> RepositorySink:
+    def connect(
+        cls, url: str | None = None, *, in_flight: int = 1, **kwargs: Any
+    ) -> RepositorySink:
+        """A sink on a new ``GraphRepository``. ``in_flight=2`` pipelines a batch's requests and
+        is safe only against a server that runs one traversal at a time (``gremlinPool: 1``,
+        as the project's own services are configured); 1, the default, is safe on any."""
         from banking_repository import GraphRepository
 
-        return cls(GraphRepository(url, **kwargs))
+        return cls(GraphRepository(url, in_flight=in_flight, **kwargs))
 
     def apply(
         self,
@@ -91,6 +82,3 @@ class RepositorySink:
 
     def close(self) -> None:
         self.repository.close()
-
-
-assert set(WRITE_ORDER) == set(ENTITY_NAMES) == set(DELETE_TARGETS)

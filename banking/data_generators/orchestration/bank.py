@@ -40,6 +40,7 @@ from banking.data_generators.orchestration.scale import check_scale, entity_coun
 from banking.data_generators.orchestration.scale import typology_counts as default_typology_counts
 from banking.dataset.schema import ENTITIES, columns_from_records, records_from_models
 from banking.dataset.writers import DatasetWriter, check_format
+from banking.entities import TABLE
 from banking.errors import UsageError
 from banking.ids import IdSequence
 from banking.models import Typology
@@ -221,7 +222,7 @@ class _BankBuilder:
     def _extra(self, entity: str) -> list[dict[str, Any]]:
         if self.injected is None:
             return []
-        return records_from_models(getattr(self.injected, entity))
+        return records_from_models(getattr(self.injected, entity, ()))  # no typology makes some
 
     # -- step 3: stream every entity -------------------------------------------------------
     def write(self, sink: Any) -> None:
@@ -269,6 +270,9 @@ class _BankBuilder:
         else:
             columns = iter(())
         self._stream(sink, "communications", columns, c["communications"])
+        for spec in TABLE:  # an entity the table names a bank generator for (none yet)
+            if spec.generator is not None:
+                self._stream(sink, spec.plural, spec.bank_columns(self), 0)
         self.progress.set_label("patterns")
         sink.write_records("patterns", self._extra("patterns"))
 

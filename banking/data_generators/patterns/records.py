@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from banking.data_generators.base import slot_setter
 from banking.models import (
+    ID_PREFIX,
     ISO_CURRENCIES,
     MAX_TIMESTAMP,
     MIN_TIMESTAMP,
@@ -38,7 +39,8 @@ M = TypeVar("M", bound=BaseModel)
 
 _CHANNELS = frozenset(get_args(Channel))
 _COMM_CHANNELS = frozenset(get_args(CommChannel))
-_OWNER_PREFIX = {"person": "PER-", "company": "COM-"}
+_PREFIX = {kind: f"{prefix}-" for kind, prefix in ID_PREFIX.items()}  # the models' prefixes
+_OWNER_PREFIX = {kind: _PREFIX[kind] for kind in ("person", "company")}
 _INF = float("inf")
 _ONLY_STR = frozenset({str})
 
@@ -108,9 +110,9 @@ def transaction(
     }
     if (
         _strs(txn_id, from_account, to_account, currency, channel)
-        and txn_id.startswith("TXN-")
-        and from_account.startswith("ACC-")
-        and to_account.startswith("ACC-")
+        and txn_id.startswith(_PREFIX["transaction"])
+        and from_account.startswith(_PREFIX["account"])
+        and to_account.startswith(_PREFIX["account"])
         and from_account != to_account
         and type(amount) is float
         and 0.0 < amount < _INF
@@ -145,9 +147,9 @@ def communication(
     }
     if (
         _strs(comm_id, from_person, to_person, channel)
-        and comm_id.startswith("MSG-")
-        and from_person.startswith("PER-")
-        and to_person.startswith("PER-")
+        and comm_id.startswith(_PREFIX["communication"])
+        and from_person.startswith(_PREFIX["person"])
+        and to_person.startswith(_PREFIX["person"])
         and channel in _COMM_CHANNELS
         and _moment(timestamp)
         and type(duration_seconds) is int
@@ -178,8 +180,8 @@ def link(
         "pattern_id": pattern_id,
     }
     if (
-        _ref(link_id, "OWN-")
-        and _ref(company_id, "COM-")
+        _ref(link_id, _PREFIX["ownership"])
+        and _ref(company_id, _PREFIX["company"])
         and _owner(owner_id, owner_type)
         and owner_id != company_id
         and type(pct) is float

@@ -3,11 +3,11 @@
 gremlinpython's ``DriverRemoteConnection`` waits without limit on a server that accepts the
 TCP connection but never answers, and keeps a broken socket in its pool after a failure. This
 wrapper submits traversal bytecode through single-connection ``Client``s (one for single
-requests; a batched write keeps a second request in flight on a second, see ``submit_each``)
-whose handshake, reads and writes all have timeouts, rebuilds them after a transport failure,
-retries transient failures with exponential backoff, and turns "still failing" into
-``GraphUnavailable``. Server side errors (a bad traversal) are not retried: repeating them
-cannot help.
+requests; with ``in_flight=2`` a batched write keeps a second request in flight on a second,
+see ``submit_each``) whose handshake, reads and writes all have timeouts, rebuilds them after
+a transport failure, retries transient failures with exponential backoff, and turns "still
+failing" into ``GraphUnavailable``. Server side errors (a bad traversal) are not retried:
+repeating them cannot help.
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ class GremlinConnection:
         connect_timeout_s: float = 2.0,
         retries: int = 3,
         backoff_s: float = 0.1,
-        in_flight: int = 2,
+        in_flight: int = 1,
     ) -> None:
         parsed = urlparse(url)
         if parsed.scheme not in ("ws", "wss") or not parsed.hostname:
@@ -228,7 +228,8 @@ class GremlinConnection:
         if in_flight < 1:
             raise UsageError(f"in_flight must be >= 1, not {in_flight}")
         # Requests of one submit_each on the wire at once (one connection each): two keep the
-        # server busy, decoding the next request while it runs the current one.
+        # server busy, decoding the next request while it runs the current one, but are safe
+        # only on a server running one traversal at a time (gremlinPool: 1); 1 by default.
         self._in_flight = in_flight
         # One single-connection client per request slot, opened when first needed: single
         # requests always use the first, so they never meet a cold second connection.

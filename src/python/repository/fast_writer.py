@@ -1,12 +1,13 @@
 """A faster GraphBinary writer for the value types upsert batches are made of.
 
-gremlinpython's writer resolves an aenum value and calls several helpers per value, which makes
-client-side serialisation, not the server, the bottleneck of batched loading (about 10k rows/s).
-This writer emits byte-identical output for str, int, long, float, bool, dict and list directly
-(and writes a plain int beyond 32 bits as a long where the stock writer fails),
-caches the bytes of enum tokens (``T.label``, ``Direction.OUT``, ``Merge.outV``), and hands every
-other type to the stock writer. An :class:`~banking_repository.upserts.UpsertRows` argument is
-encoded as its ``items()`` straight from the rows, without building them.
+gremlinpython's writer resolves an aenum value and calls several helpers per value; encoding
+was still a third of the client's CPU time in a load (docs/performance/graph.md, "What the
+profiles showed"), though a load's wall time is mostly the client waiting for the server. This
+writer emits byte-identical output for str, int, long, float, bool, dict and list directly (and
+writes a plain int beyond 32 bits as a long where the stock writer fails), caches the bytes of
+enum tokens (``T.label``, ``Direction.OUT``, ``Merge.outV``), and hands every other type to the
+stock writer. An :class:`~banking_repository.upserts.UpsertRows` argument is encoded as its
+``items()`` straight from the rows, without building them.
 ``tests/unit/repository`` checks the byte equality.
 """
 

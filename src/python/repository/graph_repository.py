@@ -19,6 +19,7 @@ from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.graph_traversal import GraphTraversal, __
 from gremlin_python.structure.graph import Graph
 
+from banking.entities import to_epoch_millis
 from banking_repository import queries, upserts
 from banking_repository.cache import LRUCache
 from banking_repository.connection import GremlinConnection, quiet_server_errors
@@ -48,8 +49,6 @@ def _millis(value: TimeBound) -> int | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    from banking.graph.mapping import to_epoch_millis
-
     return to_epoch_millis(value)
 
 
@@ -61,8 +60,11 @@ class GraphRepository:
     ``request_count`` counts requests sent to the server (a deterministic benchmark counter).
     ``in_flight`` is how many requests of a batched write may be on the wire at once (only a
     write whose rows have distinct keys is pipelined; one that repeats a key goes one request
-    at a time, in order): 2 needs a server that runs one traversal at a time
-    (``gremlinPool: 1``, as the project's services are configured); pass 1 for any other.
+    at a time, in order). The default, 1, is safe on any server. 2 is faster but safe only
+    against a server that runs one traversal at a time (``gremlinPool: 1``, as the project's
+    own services are configured in ``banking.services.render``): two writers at once corrupt a
+    TinkerGraph's edge sets (docs/performance/graph.md, "in flight"), so callers that know the
+    server's configuration opt in.
     """
 
     def __init__(
@@ -75,7 +77,7 @@ class GraphRepository:
         retries: int = 3,
         backoff_s: float = 0.1,
         cache_size: int = 0,
-        in_flight: int = 2,
+        in_flight: int = 1,
     ) -> None:
         self.url = url or os.environ.get("GREMLIN_URL") or DEFAULT_GREMLIN_URL
         self._conn = GremlinConnection(

@@ -21,8 +21,14 @@ from gremlin_python.process.graph_traversal import GraphTraversalSource as Sourc
 from gremlin_python.process.traversal import Column, Direction, Operator, P, Scope, T
 from gremlin_python.statics import long
 
-TRANSFER = "transfer"
-OWNS_SHARE = "owns_share"
+from banking.entities import BY_PLURAL
+
+# The labels the queries walk, from the entity table.
+PERSON = BY_PLURAL["persons"].vertex
+COMPANY = BY_PLURAL["companies"].vertex
+ACCOUNT = BY_PLURAL["accounts"].vertex
+TRANSFER = BY_PLURAL["transactions"].edge
+OWNS_SHARE = BY_PLURAL["ownership_links"].edge
 KEY = "entity_id"
 EDGE_KEY = "edge_id"
 
@@ -199,7 +205,7 @@ def account_summary(g: Source, account_id: str, t0: int | None, t1: int | None) 
         return __.coalesce(edges.values("amount").sum_(), __.constant(0.0))
 
     return (
-        _vertex(g, account_id, "account")
+        _vertex(g, account_id, ACCOUNT)
         .project(
             "in_count",
             "in_amount",
@@ -234,14 +240,14 @@ def fan(
         edges = (
             g.E().has_label(TRANSFER)
             if account_ids is None
-            else _vertices(g, "account", account_ids).in_e(TRANSFER)
+            else _vertices(g, ACCOUNT, account_ids).in_e(TRANSFER)
         )
         hub, other = __.in_v(), __.out_v()
     elif direction == "out":
         edges = (
             g.E().has_label(TRANSFER)
             if account_ids is None
-            else _vertices(g, "account", account_ids).out_e(TRANSFER)
+            else _vertices(g, ACCOUNT, account_ids).out_e(TRANSFER)
         )
         hub, other = __.out_v(), __.in_v()
     else:
@@ -288,9 +294,9 @@ def cycles(
 
     source = g.with_sack(long(-1)) if time_ordered else g
     starts = (
-        source.V().has_label("account")
+        source.V().has_label(ACCOUNT)
         if start_ids is None
-        else _vertices(source, "account", start_ids)
+        else _vertices(source, ACCOUNT, start_ids)
     )
     # Only a path ending at a sender to a start account can close a cycle: keeping just
     # those spares the closing hop (and its path-label check) over every other path end,
@@ -324,11 +330,11 @@ def ownership_paths(g: Source, company_id: str, max_depth: int) -> GraphTraversa
     """Every simple ownership path from a person down to the company (``simplePath`` keeps
     circular ownership finite), as ``[company, pct, link, owner, ..., person]`` lists."""
     return (
-        _vertex(g, company_id, "company")
+        _vertex(g, company_id, COMPANY)
         .repeat(__.in_e(OWNS_SHARE).out_v().simple_path())
-        .emit(__.has_label("person"))
+        .emit(__.has_label(PERSON))
         .times(max(1, max_depth))
-        .has_label("person")
+        .has_label(PERSON)
         .dedup()
         .by(__.path())
         .path()
@@ -411,7 +417,7 @@ def structuring(
     edges = (
         g.E().has_label(TRANSFER)
         if account_ids is None
-        else _vertices(g, "account", account_ids).in_e(TRANSFER)
+        else _vertices(g, ACCOUNT, account_ids).in_e(TRANSFER)
     )
     edges = in_window(edges, t0, t1).has("amount", P.lt(float(threshold)))
     if min_amount is not None:

@@ -36,6 +36,8 @@ from gremlin_python.process.graph_traversal import GraphTraversal, __
 from gremlin_python.process.graph_traversal import GraphTraversalSource as Source
 from gremlin_python.process.traversal import Column, Direction, Merge, P, T
 
+from banking.entities import PREFIX_LABEL
+
 VERTEX_KEY = "entity_id"
 EDGE_KEY = "edge_id"
 # Keys of an edge row that describe the edge rather than being stored as its properties.
@@ -47,8 +49,6 @@ KEY, CREATE = "k", "c"
 ENDPOINT_DIRECTIONS = (Direction.OUT, Direction.IN)
 # Keys of an onCreate map that are not properties (onMatch may not set them).
 _NOT_PROPERTIES = [T.label, *ENDPOINT_DIRECTIONS]
-
-_PREFIX_LABEL = {"PER-": "person", "COM-": "company", "ACC-": "account"}
 
 
 class RowError(ValueError):
@@ -67,7 +67,7 @@ def endpoint_label(row: Mapping[str, Any], side: str) -> str:
     label = row.get(f"{side}_label")
     if label:
         return label
-    label = _PREFIX_LABEL.get(str(row[f"{side}_id"])[:4])
+    label = PREFIX_LABEL.get(str(row[f"{side}_id"])[:4])
     if label is None:
         raise RowError(f"edge row needs {side}_label (cannot infer it from {row[f'{side}_id']!r})")
     return label

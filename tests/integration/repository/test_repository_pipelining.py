@@ -1,6 +1,7 @@
-"""Two requests of a batched write in flight, against the real Gremlin Server: writes that
-repeat a key still apply in the order given, writes of distinct elements are pipelined, a failed
-request leaves the connections usable, and a bad row stops a write before its first request."""
+"""Two requests of a batched write in flight (``in_flight=2``, opted into on the session's own
+server, which runs one traversal at a time), against the real Gremlin Server: writes that repeat
+a key still apply in the order given, writes of distinct elements are pipelined, a failed request
+leaves the connections usable, and a bad row stops a write before its first request."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.mark.parametrize("batch_size", [1, 2, 7])
 def test_writes_that_repeat_a_key_apply_in_the_order_given(
-    repo: GraphRepository, batch_size: int
+    pipelined_repo: GraphRepository, batch_size: int
 ) -> None:
+    repo = pipelined_repo
     # Every request rewrites the same vertex. Requests in flight together travel on different
     # connections and may run in either order, so such a write goes one request at a time.
     rows = [{"entity_id": "PER-1", "n": i} for i in range(60)]
@@ -34,7 +36,10 @@ def test_writes_that_repeat_a_key_apply_in_the_order_given(
     assert repo._conn._clients[1] is None
 
 
-def test_writes_of_distinct_elements_are_pipelined_and_all_land(repo: GraphRepository) -> None:
+def test_writes_of_distinct_elements_are_pipelined_and_all_land(
+    pipelined_repo: GraphRepository,
+) -> None:
+    repo = pipelined_repo
     rows = [{"entity_id": f"PER-{i}", "n": i} for i in range(700)]
     assert repo.upsert_vertices("person", rows, batch_size=50) == 700
     assert repo._conn._clients[1] is not None  # the second slot carried requests
