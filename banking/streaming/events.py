@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from contextlib import suppress
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -20,6 +21,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from banking.errors import UsageError
+from banking.fast_models import FastModel
 from banking.streaming.entities import ENTITY_TYPES, REFERENCE_TIME, as_datetime, spec_for
 from banking.validation import InvalidRecord, validate_records
 
@@ -85,15 +87,15 @@ class EntityEvent(BaseModel):
             except _WireError:
                 pass  # pydantic below gives the verdict and the reason
             else:
-                return _build(_wire_fields(wire))
+                return _EVENT.adopt(_wire_fields(wire))
         try:
             fields = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             raise InvalidEvent(f"not JSON: {exc}") from None
-        event = _from_canonical(fields) if type(fields) is dict else None
-        if event is not None:
-            return event
         try:
+            if type(fields) is dict and tuple(fields) == _FIELDS:
+                _parse_timestamp(fields)
+                return _EVENT.build(**fields)
             return cls.model_validate(fields)
         except ValidationError as exc:
             raise InvalidEvent(_one_line(exc)) from None
@@ -130,82 +132,9 @@ class EntityEvent(BaseModel):
 
 
 _FIELDS = tuple(EntityEvent.model_fields)
-_EVENT_TYPES = frozenset(("create", "update", "delete"))
-_ENTITY_TYPES = frozenset(ENTITY_TYPES)
-_new_event = EntityEvent.__new__
-_set = object.__setattr__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-
-
-class _AllFieldsSet(set):
-    """The ``__pydantic_fields_set__`` every event built here shares, read-only.
-
-    Every field of such an event is set and a frozen model never adds to the set, so one
-    shared set serves them all instead of a copy per event (a tenth of ``from_bytes``).
-    pydantic needs a ``set`` (its serializer rejects a frozenset); the mutators raise, and
-    copies (``model_copy``, pickling) are ordinary sets.
-    """
-
-    __slots__ = ()
-
-    def _read_only(self, *args: Any) -> None:
-        raise TypeError("the fields set of an event is read-only")
-
-    add = discard = remove = pop = clear = update = _read_only  # type: ignore[assignment]
-    intersection_update = difference_update = symmetric_difference_update = _read_only  # type: ignore[assignment]
-    __ior__ = __iand__ = __isub__ = __ixor__ = _read_only  # type: ignore[assignment]
-
-    def __copy__(self) -> set[str]:
-        return set(self)
-
-    def __deepcopy__(self, memo: Any) -> set[str]:
-        return set(self)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (set, (sorted(self),))
-
-
-_ALL_FIELDS_SET = _AllFieldsSet(_FIELDS)
-
-
-def _build(fields: dict[str, Any]) -> EntityEvent:
-    """An event from already-checked field values in declaration order (what
-    ``model_construct`` does, minus the per-field default handling that would cost more than
-    the rest of serialisation)."""
-    event = _new_event(EntityEvent)
-    _set(event, "__dict__", fields)
-    _set_fields_set(event, _ALL_FIELDS_SET)
-    _set_extra(event, None)
-    _set_private(event, None)
-    return event
-
-
-def _from_canonical(f: dict[str, Any]) -> EntityEvent | None:
-    """The event if ``f`` is exactly the canonical form, else None (pydantic then decides)."""
-    if tuple(f) != _FIELDS:
-        return None
-    event_id, event_type, entity_type, entity_id, payload, timestamp, version, source, name = (
-        f.values()
-    )
-    if not (
-        type(event_id) is type(entity_id) is type(source) is type(timestamp) is str
-        and event_id
-        and entity_id
-        and event_type in _EVENT_TYPES
-        and entity_type in _ENTITY_TYPES
-        and type(payload) is dict
-        and type(version) is int
-        and version >= 1
-        and (name is None or type(name) is str)
-    ):
-        return None
-    try:
-        f["timestamp"] = datetime.fromisoformat(timestamp)
-    except ValueError:
-        return None
-    return _build(f)
+# Events built from fields already checked (by msgspec's typed decoder, or computed here) are
+# adopted as they are; anything else goes through the check derived from the model.
+_EVENT = FastModel(EntityEvent)
 
 
 def _wire_decoder() -> tuple[Any, Any, Any]:
@@ -241,6 +170,15 @@ def _wire_decoder() -> tuple[Any, Any, Any]:
 
 
 _decode_wire, _wire_fields, _WireError = _wire_decoder()
+
+
+def _parse_timestamp(fields: dict[str, Any]) -> None:
+    """The wire form's ISO 8601 timestamp as a datetime (left as is if it is not one, for
+    validation to explain)."""
+    timestamp = fields["timestamp"]
+    if type(timestamp) is str:
+        with suppress(ValueError):
+            fields["timestamp"] = datetime.fromisoformat(timestamp)
 
 
 def _one_line(exc: ValidationError) -> str:
@@ -292,25 +230,10 @@ def make_event(
         "source": source,
         "name": name,
     }
-    if type(timestamp) is datetime and _plain_fields_ok(fields):
-        return _build(fields)
     try:  # anything unusual: pydantic validates (and coerces or explains)
-        return EntityEvent(**fields)
+        return _EVENT.build(**fields)
     except ValidationError as exc:
         raise InvalidEvent(_one_line(exc)) from None
-
-
-def _plain_fields_ok(f: dict[str, Any]) -> bool:
-    """True when the fields are already exactly what validation would produce."""
-    version, name = f["version"], f["name"]
-    return bool(
-        type(f["entity_id"]) is type(f["source"]) is str
-        and f["entity_id"]
-        and f["event_type"] in _EVENT_TYPES
-        and type(version) is int
-        and version >= 1
-        and (name is None or type(name) is str)
-    )
 
 
 def event_from_record(
@@ -327,7 +250,7 @@ def event_from_record(
         raise InvalidEvent(f"{spec.plural} record without a {spec.id_field}: {record!r:.120}")
     raw_time = record.get(spec.time_field) if spec.time_field else None
     timestamp = REFERENCE_TIME if raw_time is None else as_datetime(raw_time)
-    return _build(
+    return _EVENT.adopt(
         {
             "event_id": event_id_for(spec.singular, entity_id, version, event_type),
             "event_type": event_type,

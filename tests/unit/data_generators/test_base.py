@@ -6,11 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from banking.data_generators.base import (
-    Constructor,
     check_count,
     construct_models,
     gc_paused,
-    slot_setter,
     years_before,
 )
 from banking.data_generators.core import (
@@ -21,6 +19,7 @@ from banking.data_generators.core import (
     TransactionGenerator,
 )
 from banking.errors import UsageError
+from banking.fast_models import FastModel
 from banking.models import Person, Transaction
 
 
@@ -41,7 +40,7 @@ def test_fast_construction_matches_model_construct():
 
 
 def test_a_reused_constructor_builds_what_a_fresh_one_builds():
-    constructor = Constructor(Transaction)
+    constructor = FastModel(Transaction)
     generator = TransactionGenerator(2)
     batches = []
     for _ in range(3):
@@ -52,33 +51,14 @@ def test_a_reused_constructor_builds_what_a_fresh_one_builds():
         assert [m.model_dump_json() for m in reused] == [m.model_dump_json() for m in fresh]
         assert all(m.model_fields_set == set(Transaction.model_fields) for m in reused)
         batches.append(reused)
-    # One fields-set per batch, as without a reused constructor: no set spans two batches.
-    first, second = batches[0][0].model_fields_set, batches[1][0].model_fields_set
-    assert first is batches[0][-1].model_fields_set and first is not second
-
-
-def test_slot_setters_set_what_object_setattr_sets():
-    person = PersonGenerator(6).generate()
-    for name in ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
-        slot_setter(Person, name)(person, {"x"})  # bypasses the frozen model's __setattr__
-        assert getattr(person, name) == {"x"}
-        object.__setattr__(person, name, None)
-    values = {"a": 1}
-    slot_setter(Person, "__dict__")(person, values)
-    assert person.__dict__ is values
-
-    class Plain:
-        pass
-
-    plain = Plain()
-    slot_setter(Plain, "label")(plain, "y")  # not a slot: object.__setattr__
-    assert plain.label == "y"
+    # One read-only fields-set per constructor, shared by every batch it builds.
+    assert batches[0][0].model_fields_set is batches[1][-1].model_fields_set
 
 
 def test_a_constructor_of_another_model_is_refused():
     columns = TransactionGenerator(1).generate_columns(2)
     with pytest.raises(ValueError, match="constructor of Person"):
-        construct_models(Transaction, columns, constructor=Constructor(Person))
+        construct_models(Transaction, columns, constructor=FastModel(Person))
 
 
 def test_a_generator_compiles_its_constructor_once():
