@@ -11,9 +11,9 @@ REPORT.md between the two marker comments is rewritten, so the prose around it s
 generated part records its own arguments, so ``--check`` can regenerate it and exit 1 when it
 differs (results re-measured, report not refreshed).
 
-Results are read with asv's own loader (``asv.results.Results``): values in ``result_columns``
-order, one per combination of the cartesian product of the parameters, ``null`` for a failure
-and NaN for a skip. Units come from asv's ``results/benchmarks.json``.
+Results are read by the tools' one reader of asv results (``benchgate.results``, asv's own
+loader), parameters labelled as asv labels them (``'persons', 1000``). Units come from asv's
+``results/benchmarks.json``.
 
 Exit status: 0 written (or in sync), 1 stale (``--check``), 2 bad input.
 """
@@ -21,7 +21,6 @@ Exit status: 0 written (or in sync), 1 stale (``--check``), 2 bad input.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import math
 import re
@@ -42,73 +41,26 @@ class ReportError(Exception):
     """Bad input (unknown commit, missing markers, ...): one line, exit status 2."""
 
 
-# --- reading asv results ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """One benchmark at one parameter combination at one commit."""
-
-    benchmark: str
-    params: str  # "persons, 1000"; "" for an unparameterised benchmark
-    value: float
-
-
-def _param_label(values: tuple[str, ...]) -> str:
-    """asv stores parameter values as reprs ("'persons'", "1000"); show them bare."""
-    bare = []
-    for value in values:
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        bare.append(value)
-    return ", ".join(bare)
-
-
-def _result_file(results_dir: Path, machine: str, commit: str) -> Path:
-    """The one results file of ``commit`` (a prefix) on ``machine``."""
-    machine_dir = results_dir / machine
-    if not (machine_dir / "machine.json").is_file():
-        raise ReportError(f"no asv results for machine {machine!r} in {results_dir}")
-    files = sorted(
-        p
-        for p in machine_dir.glob("*.json")
-        if p.name != "machine.json" and p.name.split("-")[0].startswith(commit[:8])
-    )
-    if not files:
-        raise ReportError(f"no asv results for commit {commit!r} on {machine!r}")
-    if len(files) > 1:
-        names = ", ".join(p.name for p in files)
-        raise ReportError(f"commit {commit!r} is ambiguous on {machine!r}: {names}")
-    return files[0]
+# --- reading asv results (benchgate.results) ---------------------------------------------------
 
 
 def load_commit(results_dir: Path, machine: str, commit: str) -> tuple[str, dict]:
     """``(full commit hash, {(benchmark, params): value})`` of a commit's measured values
-    (failures and skips left out)."""
+    (failures and skips left out); ``params`` is asv's label (``'persons', 1000``)."""
     try:
-        from asv.results import Results
-        from asv.util import UserError
+        from benchgate.results import UserError, find_results, measurements
     except ImportError:  # pragma: no cover - asv is in the bench extra
         raise ReportError("asv is not installed (pip install '.[bench]')") from None
-    path = _result_file(results_dir, machine, commit)
+    if not (results_dir / machine / "machine.json").is_file():
+        raise ReportError(f"no asv results for machine {machine!r} in {results_dir}")
     try:
-        results = Results.load(str(path), machine_name=machine)
+        results = find_results(results_dir, machine, commit)
     except UserError as exc:
         raise ReportError(str(exc).splitlines()[0]) from None
-    full = results.commit_hash
-    if not full.startswith(commit):
+    if results is None or not results.commit_hash.startswith(commit):
         raise ReportError(f"no asv results for commit {commit!r} on {machine!r}")
-    values: dict[tuple[str, str], float] = {}
-    for name in sorted(results.get_all_result_keys()):
-        row = results.get_result_value(name, results.get_result_params(name))
-        params = results.get_result_params(name) or []
-        combos = list(itertools.product(*params)) if params else [()]
-        if row is None:
-            continue
-        for combo, value in zip(combos, row, strict=False):
-            if isinstance(value, int | float) and not math.isnan(value):
-                values[(name, _param_label(combo))] = float(value)
-    return full, values
+    values = {(m.key, m.label): m.value for m in measurements(results, {}).values() if m.ok}
+    return results.commit_hash, values
 
 
 def load_units(results_dir: Path) -> dict[str, tuple[str, str]]:

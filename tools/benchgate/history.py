@@ -36,7 +36,7 @@ from asv.graph import Graph
 from asv.step_detect import detect_regressions, detect_steps
 
 from .commits import code_commits
-from .model import Kind, instructions_twin
+from .model import Kind, entry_name, instructions_twin
 from .policy import Policy
 from .results import kind_of, load_commit
 
@@ -164,7 +164,7 @@ def load_series(html_dir: Path, policy: Policy, index: dict | None = None) -> li
                     for r, xs in data
                     if isinstance(xs, list) and j < len(xs) and (v := _value(xs[j])) is not None
                 )
-                name = f"{key}({', '.join(combo)})"
+                name = entry_name(key, combo)
                 out.append(Series(name, key, rel, j, kind, unit, pts))
     return out
 
