@@ -11,9 +11,9 @@ needed:
 2. only code commits (``commits.code_commits``): points of commits that change no package code
    measure their code ancestor's code and are dropped before detection, so every jump runs
    between two code commits;
-3. thresholds per kind from the policy: ``instruction_factor``, ``counter_factor`` and
-   ``history_factors`` (time, throughput, memory); a ``time_`` jump whose instruction-count twin
-   (``model.instructions_twin``) has values at both ends is decided by the twin and not listed;
+3. thresholds per kind (``Policy.history_factor``): ``instruction_factor``, ``counter_factor``
+   and ``history_factors`` (time, throughput, memory); a ``time_`` jump whose instruction-count
+   twin (``model.instructions_twin``) has values at both ends is decided by the twin, not listed;
 4. detection: asv's own step detection (``asv.step_detect``, as asv publish runs it) for noisy
    series and counters; instruction counts repeat exactly, so any step past the threshold
    between consecutive code commits is real (``exact``). For instruction counts and counters, a
@@ -41,12 +41,6 @@ from .policy import Policy
 from .results import kind_of, load_commit
 
 CREEP_MIN_STEPS = 3
-DEFAULT_HISTORY_FACTORS = {
-    Kind.TIME: 1.4,
-    Kind.THROUGHPUT: 1.4,
-    Kind.MEMORY: 1.05,
-    Kind.SERVER_CPU: 1.4,
-}
 
 
 class HistoryError(ValueError):
@@ -97,15 +91,6 @@ class History:
     @property
     def jumps(self) -> int:
         return sum(len(r[6]) for r in self.regressions)
-
-
-def factor_for(kind: Kind, policy: Policy) -> float:
-    """The site's threshold for a kind, as a ratio (1.01 = 1%)."""
-    if kind is Kind.INSTRUCTIONS:
-        return policy.instruction_factor
-    if kind is Kind.COUNTER:
-        return policy.counter_factor
-    return policy.history_factors.get(str(kind), DEFAULT_HISTORY_FACTORS[kind])
 
 
 def _value(v: object) -> float | None:
@@ -328,7 +313,7 @@ def decide(
 
     extra_params = graph_params(index)
     for s, pts in code_series:
-        factor = factor_for(s.kind, policy)
+        factor = policy.history_factor(s.kind)
         higher = s.higher_is_better
         if s.kind is Kind.INSTRUCTIONS:
             found = exact_steps(pts, factor, higher, start_rev)
