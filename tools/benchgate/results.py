@@ -117,14 +117,11 @@ def find_results(
 
 
 def load_commit(
-    results_dir: Path,
-    machine: str,
-    commit: str,
-    policy: Policy | None = None,
-    env_name: str | None = None,
+    results_dir: Path, machine: str, commit: str, policy: Policy | None = None
 ) -> dict[str, Measurement]:
-    """Every entry measured at ``commit`` on ``machine``; empty when nothing was saved."""
-    res = find_results(results_dir, machine, commit, env_name)
+    """Every entry measured at ``commit`` on ``machine`` (the first environment by name);
+    empty when nothing was saved."""
+    res = find_results(results_dir, machine, commit)
     return {} if res is None else measurements(res, load_meta(results_dir), policy)
 
 
