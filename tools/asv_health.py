@@ -2,8 +2,9 @@
 
 asv's exit status does not separate "a benchmark raised" from "a benchmark skipped" (a
 ``NotImplementedError`` in setup: the API or a service is absent), so this runs
-``asv run --quick --python=same`` into a scratch results directory and reads the results JSON:
-a ``null`` value is a failure, ``NaN`` a skip, a number a measurement.
+``asv run --quick --python=same`` into a scratch results directory and reads the results with
+the tools' one reader (``benchgate.results``): a ``null`` value is a failure, ``NaN`` a skip, a
+number a measurement.
 
     python tools/asv_health.py [--machine NAME] [--bench REGEX ...] [--min-measured N]
                                [--fail-on-skip]
@@ -15,12 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from benchgate.results import load_all
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MACHINE = "polyglot-2c24g"
@@ -39,36 +41,17 @@ class Summary:
         return not self.failed
 
 
-def _combinations(params: list[list[str]]) -> list[str]:
-    """Labels of a benchmark's parameter combinations, in asv's (itertools.product) order."""
-    labels = [""]
-    for values in params:
-        labels = [f"{head}, {v}" if head else v for head in labels for v in values]
-    return labels
-
-
 def summarize(results_dir: Path) -> Summary:
     """Classify every result value in ``results_dir`` (all machines, all result files)."""
     summary = Summary()
-    files = [p for p in sorted(results_dir.glob("*/*.json")) if p.name != "machine.json"]
-    for path in files:
-        data = json.loads(path.read_text())
-        columns = data["result_columns"]
-        at_result, at_params = columns.index("result"), columns.index("params")
-        for name, row in sorted(data["results"].items()):
-            values = row[at_result]
-            if values is None:
+    for entries in load_all(results_dir):
+        for name, m in entries.items():
+            if m.failed:
                 summary.failed.append(name)
-                continue
-            labels = _combinations(row[at_params]) if row[at_params] else [""]
-            for label, value in zip(labels, values, strict=False):
-                where = f"{name}({label})" if label else name
-                if value is None:
-                    summary.failed.append(where)
-                elif isinstance(value, float) and math.isnan(value):
-                    summary.skipped.append(where)
-                else:
-                    summary.measured.append(where)
+            elif m.skipped:
+                summary.skipped.append(name)
+            else:
+                summary.measured.append(name)
     return summary
 
 

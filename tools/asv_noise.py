@@ -20,26 +20,15 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from asv_health import DEFAULT_MACHINE, ROOT, _combinations, run_suite
+from asv_health import DEFAULT_MACHINE, ROOT, run_suite
+from benchgate.results import load_all
 
 
 def values_by_benchmark(results_dir: Path) -> dict[str, float]:
     """``{"name(params)": value}`` of every measured value in one results directory."""
-    out: dict[str, float] = {}
-    for path in sorted(results_dir.glob("*/*.json")):
-        if path.name == "machine.json":
-            continue
-        data = json.loads(path.read_text())
-        columns = data["result_columns"]
-        at_result, at_params = columns.index("result"), columns.index("params")
-        for name, row in data["results"].items():
-            labels = _combinations(row[at_params]) if row[at_params] else [""]
-            for label, value in zip(labels, row[at_result] or [], strict=False):
-                if isinstance(value, int | float) and not math.isnan(value):
-                    out[f"{name}({label})" if label else name] = float(value)
-    return out
+    return {
+        name: m.value for entries in load_all(results_dir) for name, m in entries.items() if m.ok
+    }
 
 
 def spreads(runs: list[dict[str, float]]) -> dict[str, float]:

@@ -16,8 +16,6 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from benchgate.model import Kind
 from benchgate.policy import Policy
 from benchgate.results import load_commit

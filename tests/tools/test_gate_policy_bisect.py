@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from benchgate.bisect import bisect
 from benchgate.model import Kind
-from benchgate.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy
+from benchgate.policy import DEFAULT_POLICY_PATH, Policy, PolicyError, load_policy
 
 
 def test_shipped_thresholds_file_loads():
@@ -16,6 +16,30 @@ def test_shipped_thresholds_file_loads():
     assert policy.default_factor > 1.0
     assert policy.is_throughput("m.A.track_entities_per_s", "entities/s")
     assert not policy.is_throughput("m.A.track_alloc_peak_bytes", "bytes")
+
+
+def test_the_file_holds_all_three_verdicts_thresholds_and_the_code_defaults_agree():
+    """One place: the gate's, the site's and the pytest-benchmark compare's thresholds are in
+    tools/bench_thresholds.json; Policy()'s defaults (used when the file is absent) equal it."""
+    raw = json.loads(DEFAULT_POLICY_PATH.read_text())
+    assert {"default_factor", "history_factors", "pytest_benchmark_factor"} <= set(raw)
+    policy = load_policy(DEFAULT_POLICY_PATH)
+    assert policy == Policy()
+    assert policy.factor_for("m.C.time_x", Kind.TIME) == 1.15  # gate, A/B
+    assert policy.history_factor(Kind.TIME) == 1.4  # site, commit after commit
+    assert policy.history_factor(Kind.INSTRUCTIONS) == policy.instruction_factor == 1.01
+    assert (policy.pytest_benchmark_factor, policy.pytest_benchmark_runs) == (2.25, 3)
+    # The three noisy-time thresholds grow as the comparison loses its pairing.
+    assert policy.default_factor < policy.history_factor(Kind.TIME) < 2.25
+
+
+def test_a_partial_history_factors_keeps_the_other_kinds_defaults(tmp_path: Path):
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"history_factors": {"time": 1.5}, "pytest_benchmark_runs": "2"}))
+    policy = load_policy(path)
+    assert policy.history_factor(Kind.TIME) == 1.5
+    assert policy.history_factor(Kind.MEMORY) == 1.05
+    assert policy.pytest_benchmark_runs == 2
 
 
 def test_largest_matching_threshold_wins(tmp_path: Path):
@@ -35,6 +59,8 @@ def test_largest_matching_threshold_wins(tmp_path: Path):
         json.dumps({"default_factor": 0.9}),
         json.dumps({"thresholds": {"(": 1.2}}),
         json.dumps({"thresholds": ["x"]}),
+        json.dumps({"history_factors": {"tme": 1.4}}),
+        json.dumps({"pytest_benchmark_factor": 0.5}),
     ],
 )
 def test_bad_thresholds_file_is_a_clear_error(tmp_path: Path, content: str):

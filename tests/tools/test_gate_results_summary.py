@@ -156,3 +156,22 @@ def test_summary_has_a_decided_by_column_and_an_instructions_area():
     text = render_markdown(Report("a" * 40, "b" * 40, "gate", ExitCode.REGRESSION, comps))
     assert "| Decided by |" in text
     assert "| instructions | 1,000,000 | 1,030,000 | 1.0300 | 1.01 | instructions |" in text
+
+
+def test_every_tool_names_an_entry_as_the_gate_does(tmp_path: Path):
+    """One reader, one label: the gate, the health check, the noise tool and the report see the
+    same entries of the same file under asv's names."""
+    import asv_health
+    import asv_noise
+    import perf_report
+
+    save(tmp_path, COMMIT_A, 1.0, 1000.0, fail_big=True)
+    gate_names = set(load_commit(tmp_path, "box", COMMIT_A, Policy()))
+    health = asv_health.summarize(tmp_path)
+    assert set(health.measured) | set(health.failed) == gate_names
+    assert health.failed == ["gen.Generate.time_batch(10000)"]
+    measured = gate_names - set(health.failed)
+    assert set(asv_noise.values_by_benchmark(tmp_path)) == measured
+    full, values = perf_report.load_commit(tmp_path, "box", COMMIT_A[:8])
+    assert full == COMMIT_A
+    assert {f"{key}({label})" if label else key for key, label in values} == measured

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import perf_regression
 import pytest
+from benchgate.policy import load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 # Only pytest-benchmark (no other plugin to import) and few rounds: three runs in seconds.
@@ -80,7 +81,7 @@ def test_wall_clock_slowdowns_are_corrected_by_the_round_trip_of_the_same_run():
     ratios = perf_regression.slowdowns(loaded, baseline)
     assert ratios == {"suite.py::cpu": 2.0, "suite.py::query": 1.0, "suite.py::slow_query": 3.0,
                       trip: 2.0}  # fmt: skip
-    assert perf_regression.regressed(loaded, baseline) == ["suite.py::slow_query"]
+    assert perf_regression.regressed(loaded, baseline, 2.25) == ["suite.py::slow_query"]
     # A faster round trip never inflates the others.
     quiet = {"benchmarks": [_bench("suite.py::query", 3.0, "perf_counter"), _bench(trip, 0.5,
              "perf_counter")]}  # fmt: skip
@@ -133,9 +134,22 @@ def test_regression_in_every_run_fails_and_a_failing_test_fails_at_once(suite, m
 
 
 def test_the_factor_catches_3x_and_tolerates_the_measured_noise():
+    """The committed thresholds file: past the 2.6x one noisy run showed, below 3x, confirmed."""
+    policy = load_policy(None)
     assert perf_regression.FAIL_STAT == "min"
-    limit = 1 + perf_regression.FAIL_PERCENT / 100
-    assert limit < 3.0 and perf_regression.ATTEMPTS >= 2
+    assert 2.0 < policy.pytest_benchmark_factor < 3.0 and policy.pytest_benchmark_runs >= 2
+
+
+def test_the_compare_reads_its_factor_and_runs_from_the_thresholds_file(suite, monkeypatch, capsys):
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    baseline = _saved_run(suite, 0.01)  # today's code is "100x slower" than the baseline
+    lenient = suite / "thresholds.json"
+    lenient.write_text(json.dumps({"pytest_benchmark_factor": 1000, "pytest_benchmark_runs": 1}))
+    assert perf_regression.compare(baseline, QUICK, str(suite), suite, lenient) == 0
+    strict = suite / "strict.json"
+    strict.write_text(json.dumps({"pytest_benchmark_runs": 1}))
+    assert perf_regression.compare(baseline, QUICK, str(suite), suite, strict) == 1
+    assert "regressed in all 1 runs" in capsys.readouterr().out
 
 
 def test_best_of_keeps_each_benchmarks_fastest_run():

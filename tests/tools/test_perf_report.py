@@ -108,19 +108,19 @@ def test_rows_only_for_combinations_measured_at_both_commits(results):
     assert full == BEFORE
     _, after = perf_report.load_commit(results, MACHINE, AFTER[:8])
     # NaN (skipped) and None (failed) values are not measurements.
-    assert ("generators.Generate.time_generate_batch", "accounts, 10000") not in before
-    assert ("generators.Generate.time_generate_batch", "accounts, 1000") not in after
+    assert ("generators.Generate.time_generate_batch", "'accounts', 10000") not in before
+    assert ("generators.Generate.time_generate_batch", "'accounts', 1000") not in after
     assert not any(name == "graph_load.Load.time_load" for name, _ in before)
     # Parameters in asv's order: the cartesian product, first parameter slowest.
-    assert before[("generators.Generate.time_generate_batch", "persons, 10000")] == 0.100
-    assert before[("generators.Generate.time_generate_batch", "accounts, 1000")] == 0.020
+    assert before[("generators.Generate.time_generate_batch", "'persons', 10000")] == 0.100
+    assert before[("generators.Generate.time_generate_batch", "'accounts', 1000")] == 0.020
     rows, unmatched = perf_report.compare(before, after, perf_report.load_units(results))
     times = {(r.benchmark, r.params): r.ratio for r in rows if r.kind == "time"}
     assert times == {
-        ("generators.Generate.time_generate_batch", "persons, 1000"): pytest.approx(0.8),
-        ("generators.Generate.time_generate_batch", "persons, 10000"): pytest.approx(0.5),
-        ("graph_queries.Queries.time_query", "ubo"): pytest.approx(0.75),
-        ("graph_queries.Queries.time_query", "cycles"): pytest.approx(1.0),
+        ("generators.Generate.time_generate_batch", "'persons', 1000"): pytest.approx(0.8),
+        ("generators.Generate.time_generate_batch", "'persons', 10000"): pytest.approx(0.5),
+        ("graph_queries.Queries.time_query", "'ubo'"): pytest.approx(0.75),
+        ("graph_queries.Queries.time_query", "'cycles'"): pytest.approx(1.0),
     }
     assert unmatched == 3  # accounts/1000 (after failed), accounts/10000 (before skipped), load
 
@@ -150,7 +150,7 @@ def test_area_summary_against_the_targets(results):
     # generation: sqrt(0.8 * 0.5) = 0.63 <= 0.85
     assert summary["generation"][:2] == ["2", f"{math.sqrt(0.4):.2f}"]
     assert summary["generation"][2].startswith(
-        "0.50 `Generate.time_generate_batch(persons, 10000)`"
+        "0.50 `Generate.time_generate_batch('persons', 10000)`"
     )
     assert summary["generation"][-1] == "yes"
     # queries: sqrt(0.75 * 1.0) = 0.87 <= 0.90
@@ -177,11 +177,14 @@ def test_area_summary_against_the_targets(results):
     # graph load: failed before, so no row, and no target either way
     assert summary["graph load"][0] == "0"
     # Tables with units, one per kind.
-    assert "| `graph_queries.Queries.time_query` | ubo | seconds | 4.00 ms | 3.00 ms | 0.75 |" in (
-        section
+    assert (
+        "| `graph_queries.Queries.time_query` | 'ubo' | seconds | 4.00 ms | 3.00 ms | 0.75 |"
+        in (section)
     )
     assert "| 100 MB | 90.0 MB | 0.90 |" in section
-    assert "| `streaming.Produce.track_events_per_s` | lz4 | events/s | 10,000 events/s" in section
+    assert (
+        "| `streaming.Produce.track_events_per_s` | 'lz4' | events/s | 10,000 events/s" in section
+    )
     assert "| `serialization.Serialize.track_bytes` | — | bytes | 1.23 kB | 1.23 kB | 1.00 |" in (
         section
     )

@@ -279,7 +279,6 @@ def test_asv_conf_thresholds_agree_with_the_policy_the_site_uses():
     import re
 
     from asv import util
-    from benchgate.history import factor_for
     from benchgate.model import Kind
     from benchgate.policy import load_policy
 
@@ -298,4 +297,4 @@ def test_asv_conf_thresholds_agree_with_the_policy_the_site_uses():
         ("m.C.track_bytes('a')@main", Kind.COUNTER),
         ("m.CInstructions.track_instructions_x(1)@main", Kind.INSTRUCTIONS),
     ):
-        assert asv_threshold(entry) == pytest.approx(factor_for(kind, policy) - 1), entry
+        assert asv_threshold(entry) == pytest.approx(policy.history_factor(kind) - 1), entry

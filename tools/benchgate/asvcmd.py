@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -24,6 +25,9 @@ class AsvProject:
 
     @classmethod
     def at(cls, root: Path, config: Path | None = None) -> AsvProject:
+        """The project; InfraError when asv is not installed or the config is missing."""
+        if not asv_available():
+            raise InfraError("asv is not installed (pip install asv)")
         root = Path(root).resolve()
         conf = Path(config).resolve() if config else root / "asv.conf.json"
         if not conf.exists():
@@ -122,6 +126,15 @@ class AsvProject:
         rc = self.asv(["machine", "--yes", "--machine", machine, "--config", str(config)], log)
         if rc != 0:
             raise InfraError(f"asv machine --machine {machine} failed (exit {rc})")
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace | int:
+    """The parsed command line, or the exit status to return at once: 0 after ``--help``, 3
+    (the tools' usage/infrastructure status) after a bad command line."""
+    try:
+        return parser.parse_args(argv)
+    except SystemExit as exc:
+        return 3 if exc.code else 0
 
 
 def asv_available() -> bool:

@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .asvcmd import AsvProject, InfraError, asv_available
+from .asvcmd import AsvProject, InfraError, parse_args
 from .bisect import bisect
 from .commits import CommitsError, code_commits
 from .decide import compare_sets, counter_direction, siblings
@@ -313,13 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
 def run(argv: list[str] | None = None) -> int:
     """Exit 0 when every regression is pinned (or there is none), 1 when some is not, 3 on
     infrastructure/usage problems."""
+    args = parse_args(build_parser(), argv)
+    if isinstance(args, int):
+        return args
     try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:
-        return 3 if exc.code else 0
-    try:
-        if not asv_available():
-            raise InfraError("asv is not installed (pip install asv)")
         project = AsvProject.at(args.root, args.config)
         html_dir = args.html if args.html.is_absolute() else project.root / args.html
         jumps = read_jumps(html_dir)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .asvcmd import AsvProject, InfraError, asv_available, tail
+from .asvcmd import AsvProject, InfraError, tail
 from .decide import BY_TIMING, Comparison, ExitCode, Status, compare_sets, exit_code
 from .model import Kind, Measurement, entry_name, instructions_twin, is_instructions
 from .policy import Policy, PolicyError, load_policy
@@ -97,8 +97,6 @@ class Session:
 
 
 def open_session(args: argparse.Namespace) -> Session:
-    if not asv_available():
-        raise InfraError("asv is not installed (pip install asv)")
     project = AsvProject.at(args.root, args.config)
     base = project.resolve(args.base)
     head = project.resolve(args.head)

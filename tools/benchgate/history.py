@@ -11,9 +11,9 @@ needed:
 2. only code commits (``commits.code_commits``): points of commits that change no package code
    measure their code ancestor's code and are dropped before detection, so every jump runs
    between two code commits;
-3. thresholds per kind from the policy: ``instruction_factor``, ``counter_factor`` and
-   ``history_factors`` (time, throughput, memory); a ``time_`` jump whose instruction-count twin
-   (``model.instructions_twin``) has values at both ends is decided by the twin and not listed;
+3. thresholds per kind (``Policy.history_factor``): ``instruction_factor``, ``counter_factor``
+   and ``history_factors`` (time, throughput, memory); a ``time_`` jump whose instruction-count
+   twin (``model.instructions_twin``) has values at both ends is decided by the twin, not listed;
 4. detection: asv's own step detection (``asv.step_detect``, as asv publish runs it) for noisy
    series and counters; instruction counts repeat exactly, so any step past the threshold
    between consecutive code commits is real (``exact``). For instruction counts and counters, a
@@ -33,20 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from asv.graph import Graph
-from asv.step_detect import detect_regressions, detect_steps
 
 from .commits import code_commits
-from .model import Kind, instructions_twin
+from .model import Kind, entry_name, instructions_twin
 from .policy import Policy
 from .results import kind_of, load_commit
-
-CREEP_MIN_STEPS = 3
-DEFAULT_HISTORY_FACTORS = {
-    Kind.TIME: 1.4,
-    Kind.THROUGHPUT: 1.4,
-    Kind.MEMORY: 1.05,
-    Kind.SERVER_CPU: 1.4,
-}
+from .steps import Found, asv_steps, creeping, exact_steps, to_cost
 
 
 class HistoryError(ValueError):
@@ -70,20 +62,6 @@ class Series:
         return self.kind is Kind.THROUGHPUT
 
 
-@dataclass(frozen=True)
-class Found:
-    """One regression of one series: ``before_rev`` is always the last code commit before the
-    change (``pinned`` says whether it is also the only code commit in the range)."""
-
-    before_rev: int
-    after_rev: int
-    before: float
-    after: float
-    rule: str
-    steps: int = 1
-    pinned: bool = False
-
-
 @dataclass
 class History:
     """What the site lists (``regressions``, asv's layout) and why (``details``)."""
@@ -97,15 +75,6 @@ class History:
     @property
     def jumps(self) -> int:
         return sum(len(r[6]) for r in self.regressions)
-
-
-def factor_for(kind: Kind, policy: Policy) -> float:
-    """The site's threshold for a kind, as a ratio (1.01 = 1%)."""
-    if kind is Kind.INSTRUCTIONS:
-        return policy.instruction_factor
-    if kind is Kind.COUNTER:
-        return policy.counter_factor
-    return policy.history_factors.get(str(kind), DEFAULT_HISTORY_FACTORS[kind])
 
 
 def _value(v: object) -> float | None:
@@ -164,105 +133,9 @@ def load_series(html_dir: Path, policy: Policy, index: dict | None = None) -> li
                     for r, xs in data
                     if isinstance(xs, list) and j < len(xs) and (v := _value(xs[j])) is not None
                 )
-                name = f"{key}({', '.join(combo)})"
+                name = entry_name(key, combo)
                 out.append(Series(name, key, rel, j, kind, unit, pts))
     return out
-
-
-def _cost(v: float, higher_is_better: bool) -> float:
-    """Lower-is-better form: a rate becomes time per unit."""
-    return 1.0 / v if higher_is_better else v
-
-
-def _weight(ci: tuple[float, float] | None, higher: bool) -> float | None:
-    """asv's data-point weight (asv._stats.get_weight: 2 / width of the 99% interval), for the
-    lower-is-better form of the value."""
-    if ci is None:
-        return None
-    a, b = ci
-    if higher:
-        if a <= 0 or b <= 0:
-            return None
-        a, b = 1.0 / a, 1.0 / b
-    width = abs(b - a)
-    return None if width == 0 or math.isinf(width) or math.isnan(width) else 2.0 / width
-
-
-def asv_steps(
-    points: list[tuple[int, float]],
-    factor: float,
-    higher: bool,
-    start_rev: int,
-    ci: dict[int, tuple[float, float]] | None = None,
-) -> tuple[float | None, float | None, list[Found]]:
-    """asv publish's detection (asv.graph._compute_graph_steps + detect_regressions) on the
-    lower-is-better form of the series, weighted like asv when ``ci`` (99% intervals by
-    revision) is given. Returns (last, best, found) in the series' own units."""
-    pts = [(r, v) for r, v in points if v > 0 or not higher]
-    if not pts:
-        return None, None, []
-    x = [r for r, _ in pts]
-    y = [_cost(v, higher) for _, v in pts]
-    w = [_weight(ci.get(r), higher) for r in x] if ci else None
-    steps = [(x[lo], x[hi - 1] + 1, v, m, e) for lo, hi, v, m, e in detect_steps(y, w)]
-    steps = [s for s in steps if s[1] >= start_rev]
-    last, best, jumps = detect_regressions(steps, factor - 1.0)
-    if last is None:
-        return None, None, []
-    back = (lambda c: 1.0 / c) if higher else (lambda c: c)
-    found = [Found(rb, ra, back(cb), back(ca), "step") for rb, ra, cb, ca in jumps]
-    return back(last), back(best), found
-
-
-def exact_steps(
-    points: list[tuple[int, float]], factor: float, higher: bool, start_rev: int
-) -> list[Found]:
-    """Deterministic series: a step between consecutive code commits worse by ``factor`` or
-    more, unless a later commit undid it (the best value after it is back within ``factor``)."""
-    cost = [(r, _cost(v, higher), v) for r, v in points if v > 0 or not higher]
-    found = []
-    best_after = math.inf
-    best_raw = None
-    for i in range(len(cost) - 1, 0, -1):
-        r, c, raw = cost[i]
-        if c < best_after:
-            best_after, best_raw = c, raw
-        rp, cp, rawp = cost[i - 1]
-        if r >= start_rev and cp > 0 and best_after >= cp * factor:
-            found.append(Found(rp, r, rawp, best_raw, "exact"))
-    found.reverse()
-    return found
-
-
-def creeping(
-    points: list[tuple[int, float]], factor: float, higher: bool, start_rev: int
-) -> list[Found]:
-    """Runs of >= CREEP_MIN_STEPS consecutive code commits each worse by at least half the
-    threshold and none past it alone, together past it (and not undone later)."""
-    cost = [(r, _cost(v, higher), v) for r, v in points if v > 0]
-    floor = 1.0 + (factor - 1.0) / 2
-    n = len(cost)
-    best_after = [math.inf] * (n + 1)
-    for i in range(n - 1, -1, -1):
-        best_after[i] = min(best_after[i + 1], cost[i][1])
-    found = []
-    i = 0
-    while i < n - 1:
-        j = i
-        while j < n - 1 and floor <= cost[j + 1][1] / cost[j][1] < factor:
-            j += 1
-        steps = j - i
-        if (
-            steps >= CREEP_MIN_STEPS
-            and cost[j][0] >= start_rev
-            and cost[j][1] >= cost[i][1] * factor
-            and best_after[j] >= cost[i][1] * factor
-        ):
-            after = best_after[j]
-            raw_after = 1.0 / after if higher else after
-            found.append(Found(cost[i][0], cost[j][0], cost[i][2], raw_after, "creeping", steps))
-        i = max(j, i + 1)
-    return found
 
 
 def load_intervals(
@@ -328,11 +201,11 @@ def decide(
 
     extra_params = graph_params(index)
     for s, pts in code_series:
-        factor = factor_for(s.kind, policy)
+        factor = policy.history_factor(s.kind)
         higher = s.higher_is_better
         if s.kind is Kind.INSTRUCTIONS:
             found = exact_steps(pts, factor, higher, start_rev)
-            costs = [_cost(v, higher) for _, v in pts if v > 0]
+            costs = [to_cost(v, higher) for _, v in pts if v > 0]
             last = pts[-1][1] if pts else None
             best = (1.0 / min(costs) if higher else min(costs)) if costs else None
         else:
@@ -350,7 +223,7 @@ def decide(
                 found.append(c)
             if found and last is None:
                 last = pts[-1][1]
-                costs = [_cost(v, higher) for _, v in pts if v > 0]
+                costs = [to_cost(v, higher) for _, v in pts if v > 0]
                 best = 1.0 / min(costs) if higher else min(costs)
         twin = instructions_twin(s.key)
         if twin and found:

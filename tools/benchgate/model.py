@@ -48,14 +48,25 @@ class Measurement:
         return self.value is not None and not math.isnan(self.value)
 
     @property
+    def label(self) -> str:
+        """The parameter combination as asv shows it (``'persons', 1000``); "" for none."""
+        return param_label(self.params)
+
+    @property
     def group(self) -> str:
         """``module.Class`` part of the key (empty for module-level benchmarks)."""
         return self.key.rpartition(".")[0]
 
 
+def param_label(params: tuple[str, ...]) -> str:
+    """The tools' one parameter label, asv's: the values as asv stores them (their reprs,
+    ``'persons', 1000``), comma-separated; "" for an unparameterised benchmark."""
+    return ", ".join(params)
+
+
 def entry_name(key: str, params: tuple[str, ...]) -> str:
     """asv's display name: ``key(p1, p2)`` or just ``key``."""
-    return f"{key}({', '.join(params)})" if params else key
+    return f"{key}({param_label(params)})" if params else key
 
 
 INSTRUCTIONS_PREFIX = "track_instructions_"

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .asvcmd import AsvProject, InfraError, asv_available
+from .asvcmd import AsvProject, InfraError, parse_args
 from .commits import CommitsError, code_commits
 from .culprit import is_rising_rate
 from .history import HistoryError, decide
@@ -60,13 +60,10 @@ def asv_listing(html_dir: Path, code: set[str], index: dict, policy) -> dict:
 
 def run(argv: list[str] | None = None) -> int:
     """Exit 0 on success, 3 on infrastructure/usage problems."""
+    args = parse_args(build_parser(), argv)
+    if isinstance(args, int):
+        return args
     try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:
-        return 3 if exc.code else 0
-    try:
-        if not asv_available():
-            raise InfraError("asv is not installed (pip install asv)")
         project = AsvProject.at(args.root, args.config)
         conf = project.conf()
         html_dir = (args.html_dir or project.path("html_dir", "html")).resolve()

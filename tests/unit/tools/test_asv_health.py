@@ -6,7 +6,6 @@ format the tool parses, not a guess of it.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -19,15 +18,30 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("asv_health", ROOT / "tools" / "asv_health.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["asv_health"] = module
-    spec.loader.exec_module(module)
-    return module
+import asv_health  # noqa: E402 - tools/ is on sys.path (conftest.py)
+import asv_noise  # noqa: E402
 
 
-asv_health = _load_tool()
+def write_results(results: Path, rows: dict[str, list]) -> None:
+    """One results file in asv 0.6's format (what ``asv run`` writes) on machine ``box``."""
+    machine = results / "box"
+    machine.mkdir(parents=True, exist_ok=True)
+    (machine / "machine.json").write_text(json.dumps({"machine": "box", "version": 1}))
+    data = {
+        "commit_hash": "abc" + "0" * 37,
+        "env_name": "env",
+        "date": 1_700_000_000_000,
+        "params": {"machine": "box", "python": "3.11"},
+        "python": "3.11",
+        "requirements": {},
+        "env_vars": {},
+        "result_columns": ["result", "params", "version"],
+        "results": rows,
+        "durations": {},
+        "version": 2,
+    }
+    (machine / "abc00000-env.json").write_text(json.dumps(data))
+
 
 BENCHMARKS = {
     "ok": """
@@ -121,28 +135,27 @@ def test_nothing_measured_is_unhealthy(tmp_path: Path, isolated_home: Path, caps
 
 
 def test_summarize_reads_failed_skipped_and_measured(tmp_path: Path) -> None:
-    machine = tmp_path / "box"
-    machine.mkdir()
-    (machine / "machine.json").write_text("{}")
-    row = [[1.0, None, float("nan")], [["'a'", "'b'", "'c'"]], "v"]
-    data = {"result_columns": ["result", "params", "version"], "results": {"m.time_x": row}}
-    (machine / "abc-env.json").write_text(json.dumps(data))
+    write_results(
+        tmp_path,
+        {
+            "m.time_x": [[1.0, None, float("nan")], [["'a'", "'b'", "'c'"]], "v"],
+            "m.time_y": [None, [["1", "2"]], "v"],  # failed as a whole (setup_cache, build)
+        },
+    )
     summary = asv_health.summarize(tmp_path)
     assert summary.measured == ["m.time_x('a')"]
-    assert summary.failed == ["m.time_x('b')"]
+    assert summary.failed == ["m.time_x('b')", "m.time_y(1)", "m.time_y(2)"]
     assert summary.skipped == ["m.time_x('c')"]
     assert not summary.healthy
 
 
-def _load_noise():
-    spec = importlib.util.spec_from_file_location("asv_noise", ROOT / "tools" / "asv_noise.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def test_noise_reads_measured_values_with_asvs_labels(tmp_path: Path) -> None:
+    write_results(tmp_path, {"m.time_x": [[1.0, None, float("nan")], [["'a'", "1", "2"]], "v"]})
+    assert asv_noise.values_by_benchmark(tmp_path) == {"m.time_x('a')": 1.0}
 
 
 def test_noise_spread_is_range_over_median_of_benchmarks_measured_every_run() -> None:
-    noise = _load_noise()
+    noise = asv_noise
     runs = [
         {"a.time_x": 1.0, "a.track_n": 5.0, "b.time_y": 2.0},
         {"a.time_x": 1.2, "a.track_n": 5.0},
@@ -154,11 +167,7 @@ def test_noise_spread_is_range_over_median_of_benchmarks_measured_every_run() ->
 
 
 def test_fail_on_skip_turns_a_skip_into_a_failure(tmp_path: Path, capsys) -> None:
-    machine = tmp_path / "box"
-    machine.mkdir()
-    row = [[1.0, float("nan")], [["'a'", "'b'"]], "v"]
-    data = {"result_columns": ["result", "params", "version"], "results": {"m.time_x": row}}
-    (machine / "abc-env.json").write_text(json.dumps(data))
+    write_results(tmp_path, {"m.time_x": [[1.0, float("nan")], [["'a'", "'b'"]], "v"]})
     assert asv_health.main(["--results", str(tmp_path)]) == 0
     assert asv_health.main(["--results", str(tmp_path), "--fail-on-skip"]) == 1
     assert "API renamed?" in capsys.readouterr().out
