@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from banking import defaults
 from banking.commands import options
 from banking.dataset.formats import FORMATS
 from banking.errors import UsageError
 
 ENTITY_OPTIONS = ("persons", "companies", "accounts", "transactions", "communications")
 
+SUMMARY = "write a synthetic bank with labelled AML patterns to a directory"
 DESCRIPTION = """\
 Generate a synthetic bank: persons, companies, their accounts, a year of transactions and
 communications, shareholdings, and injected money-laundering patterns (structuring, fan-in,
@@ -33,25 +33,14 @@ examples:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "generate",
-        help="write a synthetic bank with labelled AML patterns to a directory",
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = options.add_command(subparsers, "generate", SUMMARY, DESCRIPTION, EPILOG)
     parser.add_argument(
         "--scale",
         type=options.scale,
         default=0.01,
         help="size of the bank; 1 = ~500k accounts (default %(default)s)",
     )
-    parser.add_argument(
-        "--seed",
-        type=options.count,
-        default=defaults.SEED,
-        help="random seed (default %(default)s)",
-    )
+    options.add_seed(parser, "root seed: the same seed gives byte-identical files")
     parser.add_argument(
         "--out",
         required=True,

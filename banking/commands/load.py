@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from banking import defaults
 from banking.commands import options
 
+SUMMARY = "load a generated dataset into the Gremlin graph"
+DESCRIPTION = (
+    "Load every entity of a dataset directory (persons, companies, accounts, ownership links, "
+    "transfers, communications; pattern ids as properties) into Gremlin Server with batched, "
+    "idempotent upserts."
+)
 EXAMPLE = """\
 example:
   banking generate --scale 0.01 --out data/
@@ -17,20 +24,12 @@ Exit status: 0 loaded, 2 bad input, 3 Gremlin Server unavailable."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "load",
-        help="load a generated dataset into the Gremlin graph",
-        description=(
-            "Load every entity of a dataset directory (persons, companies, accounts, "
-            "ownership links, transfers, communications; pattern ids as properties) into "
-            "Gremlin Server with batched, idempotent upserts."
-        ),
-        epilog=EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = options.add_command(subparsers, "load", SUMMARY, DESCRIPTION, EXAMPLE)
     parser.add_argument("directory", metavar="DIR", help="dataset written by `banking generate`")
     options.add_gremlin(parser)
-    options.add_graph_batch_size(parser)
+    options.add_batch_size(
+        parser, defaults.GRAPH_BATCH_SIZE, "graph elements (vertices and edges) per Gremlin request"
+    )
     options.add_in_flight(parser)
     parser.add_argument(
         "--drop", action="store_true", help="remove everything in the graph before loading"

@@ -50,15 +50,43 @@ def scale(text: str) -> float:
     return value
 
 
-def add_gremlin(parser: argparse.ArgumentParser) -> None:
-    """``--gremlin URL`` (``args.gremlin``; None: the environment, resolved by the command)."""
-    parser.add_argument(
-        "--gremlin",
-        metavar="URL",
-        default=None,
-        help=f"Gremlin Server websocket URL (default: ${GREMLIN_URL_ENV}, else "
-        f"{DEFAULT_GREMLIN_URL})",
+def add_command(
+    subparsers: argparse._SubParsersAction, name: str, summary: str, description: str, epilog: str
+) -> argparse.ArgumentParser:
+    """A sub-command's parser: ``summary`` in ``banking --help``, the epilog kept as written."""
+    return subparsers.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+
+
+def add_seed(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--seed N``: the root seed of a generated bank."""
+    parser.add_argument(
+        "--seed",
+        type=count,
+        default=defaults.SEED,
+        metavar="N",
+        help=f"{what} (default %(default)s)",
+    )
+
+
+def _add_endpoint(
+    parser: argparse.ArgumentParser, flag: str, metavar: str, what: str, env: str, default: str
+) -> None:
+    """An endpoint option whose default (None) the command resolves through the environment
+    (``banking.services.settings``), so that the variable is read when the command runs."""
+    text = f"{what} (default: ${env}, else {default})"
+    parser.add_argument(flag, metavar=metavar, default=None, help=text)
+
+
+def add_gremlin(parser: argparse.ArgumentParser) -> None:
+    """``--gremlin URL`` (``args.gremlin``)."""
+    what = "Gremlin Server websocket URL"
+    _add_endpoint(parser, "--gremlin", "URL", what, GREMLIN_URL_ENV, DEFAULT_GREMLIN_URL)
     # The old spelling of `stream consume` and the tuning tool, kept so that scripts work.
     parser.add_argument("--gremlin-url", dest="gremlin", default=None, help=argparse.SUPPRESS)
 
@@ -79,33 +107,18 @@ def add_in_flight(parser: argparse.ArgumentParser) -> None:
 
 
 def add_bootstrap(parser: argparse.ArgumentParser) -> None:
-    """``--bootstrap HOST:PORT[,...]`` (``args.bootstrap``; None: the environment)."""
-    parser.add_argument(
-        "--bootstrap",
-        metavar="SERVERS",
-        default=None,
-        help=f"Kafka bootstrap servers, HOST:PORT[,HOST:PORT...] (default: "
-        f"${KAFKA_BOOTSTRAP_ENV}, else {DEFAULT_BOOTSTRAP})",
-    )
+    """``--bootstrap HOST:PORT[,...]`` (``args.bootstrap``)."""
+    what = "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]"
+    _add_endpoint(parser, "--bootstrap", "SERVERS", what, KAFKA_BOOTSTRAP_ENV, DEFAULT_BOOTSTRAP)
 
 
-def add_graph_batch_size(parser: argparse.ArgumentParser) -> None:
-    """``--batch-size N``: graph elements per Gremlin request."""
+def add_batch_size(parser: argparse.ArgumentParser, default: int, unit: str) -> None:
+    """``--batch-size N``; ``unit`` says what is counted (elements per request, events per
+    write, ...): each command has one batch size, named for what it batches."""
     parser.add_argument(
         "--batch-size",
         type=positive_int,
-        default=defaults.GRAPH_BATCH_SIZE,
+        default=default,
         metavar="N",
-        help="graph elements (vertices and edges) per Gremlin request (default %(default)s)",
-    )
-
-
-def add_event_batch_size(parser: argparse.ArgumentParser) -> None:
-    """``--batch-size N``: events per graph write of the consumer."""
-    parser.add_argument(
-        "--batch-size",
-        type=positive_int,
-        default=defaults.CONSUME_BATCH_SIZE,
-        metavar="N",
-        help="events per graph write, also the most one Kafka poll returns (default %(default)s)",
+        help=f"{unit} (default %(default)s)",
     )

@@ -16,6 +16,11 @@ from banking import defaults
 from banking.commands import options
 from banking.errors import BankingError, Terminated, UsageError
 
+SUMMARY = "stream entity events through Kafka into the graph"
+DESCRIPTION = (
+    "Entity events on one Kafka topic per entity type (<prefix><entity>, key = entity id), "
+    "consumed into the graph with at-least-once delivery and idempotent upserts."
+)
 EXAMPLES = """\
 examples:
   banking stream produce data/bank                    # every entity of a generated dataset
@@ -31,16 +36,7 @@ Endpoints come from --bootstrap / --gremlin, else KAFKA_BOOTSTRAP / GREMLIN_URL.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "stream",
-        help="stream entity events through Kafka into the graph",
-        description=(
-            "Entity events on one Kafka topic per entity type (<prefix><entity>, key = entity "
-            "id), consumed into the graph with at-least-once delivery and idempotent upserts."
-        ),
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = options.add_command(subparsers, "stream", SUMMARY, DESCRIPTION, EXAMPLES)
     actions = parser.add_subparsers(dest="stream_command", metavar="ACTION")
     _produce_parser(actions)
     _consume_parser(actions)
@@ -69,6 +65,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=lambda args: _missing(parser))
 
 
+# produce's numeric settings: option, parser, default, metavar; then each one's help.
+PRODUCE_SETTINGS = (
+    ("--read-batch", options.positive_int, defaults.READ_BATCH, "N"),
+    ("--partitions", options.positive_int, defaults.TOPIC_PARTITIONS, "N"),
+    ("--linger-ms", options.count, defaults.PRODUCER_LINGER_MS, "MS"),
+    ("--batch-bytes", options.positive_int, defaults.PRODUCER_BATCH_BYTES, "BYTES"),
+)
+PRODUCE_HELP = {
+    "--read-batch": "dataset records read, checked and sent per send_batch",
+    "--partitions": "partitions of each topic produce creates; existing topics keep theirs",
+    "--linger-ms": "milliseconds a batch waits to fill before it is sent",
+    "--batch-bytes": "Kafka's batch.size: bytes per partition batch",
+}
+
+
 def _produce_parser(actions: argparse._SubParsersAction) -> None:
     produce = actions.add_parser(
         "produce",
@@ -86,30 +97,10 @@ def _produce_parser(actions: argparse._SubParsersAction) -> None:
         help="generate a bank of this scale into a temporary directory and send it "
         "(default: send DATASET)",
     )
-    produce.add_argument(
-        "--seed",
-        type=options.count,
-        default=defaults.SEED,
-        help="seed for --scale (default %(default)s)",
-    )
+    options.add_seed(produce, "seed of the bank --scale generates")
     produce.add_argument(
         "--entities",
         help="comma-separated entities to send (default: all, vertices first)",
-    )
-    produce.add_argument(
-        "--read-batch",
-        type=options.positive_int,
-        default=defaults.READ_BATCH,
-        metavar="N",
-        help="dataset records read, checked and sent per send_batch (default %(default)s)",
-    )
-    produce.add_argument(
-        "--partitions",
-        type=options.positive_int,
-        default=defaults.TOPIC_PARTITIONS,
-        metavar="N",
-        help="partitions of each topic produce creates; existing topics keep theirs "
-        "(default %(default)s)",
     )
     produce.add_argument(
         "--compression",
@@ -117,20 +108,9 @@ def _produce_parser(actions: argparse._SubParsersAction) -> None:
         default=defaults.PRODUCER_COMPRESSION,
         help="codec of the record batches (default %(default)s)",
     )
-    produce.add_argument(
-        "--linger-ms",
-        type=options.count,
-        default=defaults.PRODUCER_LINGER_MS,
-        metavar="MS",
-        help="milliseconds a batch waits to fill before it is sent (default %(default)s)",
-    )
-    produce.add_argument(
-        "--batch-bytes",
-        type=options.positive_int,
-        default=defaults.PRODUCER_BATCH_BYTES,
-        metavar="BYTES",
-        help="Kafka's batch.size: bytes per partition batch (default %(default)s)",
-    )
+    for flag, parse, default, metavar in PRODUCE_SETTINGS:
+        text = f"{PRODUCE_HELP[flag]} (default %(default)s)"
+        produce.add_argument(flag, type=parse, default=default, metavar=metavar, help=text)
     produce.add_argument("--quiet", action="store_true", help="no progress lines")
     _common(produce)
     produce.set_defaults(func=run_produce)
@@ -161,7 +141,11 @@ def _consume_parser(actions: argparse._SubParsersAction) -> None:
             "group on one host its own"
         ),
     )
-    options.add_event_batch_size(consume)
+    options.add_batch_size(
+        consume,
+        defaults.CONSUME_BATCH_SIZE,
+        "events per graph write, also the most one Kafka poll returns",
+    )
     consume.add_argument(
         "--max-events",
         type=options.positive_int,

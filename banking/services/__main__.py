@@ -6,13 +6,13 @@ import argparse
 import sys
 
 from banking.cli import Parser, run_command
-from banking.services.cli import HELP, add_arguments, run
+from banking.services.cli import DESCRIPTION, HELP, add_arguments, run
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = Parser(
         prog="services/run.sh",
-        description="Run the local Gremlin Server and Kafka broker from Maven jars.",
+        description=DESCRIPTION,
         epilog=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

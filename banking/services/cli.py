@@ -16,6 +16,7 @@ from banking.services.settings import (
     parse_timeout,
 )
 
+DESCRIPTION = "Run the local Gremlin Server and Kafka broker from Maven jars."
 ACTIONS = ("up", "down", "status", "logs", "env", "warm")
 HELP = """\
 up: resolve jars if needed, start what is not running, wait until each answers; Kafka starts
