@@ -243,24 +243,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("directory", metavar="DIR", help="dataset written by `banking generate`")
     options.add_gremlin(parser)
-    parser.add_argument(
-        "--sample",
-        type=options.positive_int,
-        default=2000,
-        metavar="N",
-        help="records loaded one request per element each round (default %(default)s)",
-    )
+    sample = "records loaded one request per element each round"
+    options.add_number(parser, "--sample", 2000, sample)
     options.add_batch_size(
         parser, defaults.GRAPH_BATCH_SIZE, "graph elements (vertices and edges) per Gremlin request"
     )
     options.add_in_flight(parser)
-    parser.add_argument(
-        "--rounds",
-        type=options.positive_int,
-        default=3,
-        metavar="N",
-        help="rounds of the three loads; the medians are reported (default %(default)s)",
-    )
+    rounds = "rounds of the three loads; the medians are reported"
+    options.add_number(parser, "--rounds", 3, rounds)
     args = parser.parse_args(argv)
     results = run(
         args.directory,

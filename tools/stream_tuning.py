@@ -248,20 +248,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python tools/stream_tuning.py", description=__doc__.split("\n\n")[0]
     )
     options.add_bootstrap(parser)
-    parser.add_argument(
-        "--events",
-        type=options.positive_int,
-        default=100_000,
-        metavar="N",
-        help="transaction events per setting (default %(default)s)",
-    )
-    parser.add_argument(
-        "--linger-ms",
-        type=options.count,
-        default=defaults.PRODUCER_LINGER_MS,
-        metavar="MS",
-        help="producer linger of every setting (default %(default)s)",
-    )
+    options.add_number(parser, "--events", 100_000, "transaction events per setting")
+    linger = "producer linger of every setting, milliseconds"
+    options.add_number(parser, "--linger-ms", defaults.PRODUCER_LINGER_MS, linger, minimum=0)
     parser.add_argument(
         "--codecs", default=",".join(CODECS), help="codecs to measure (default %(default)s)"
     )
@@ -279,13 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="folder with the kafka-tools jars (default: services/lib/kafka of the checkout)",
     )
-    parser.add_argument(
-        "--consume",
-        type=options.count,
-        default=0,
-        metavar="N",
-        help="only measure consuming N events into the graph (default 0: measure producing)",
-    )
+    consume = "only measure consuming N events into the graph (0: measure producing)"
+    options.add_number(parser, "--consume", 0, consume, minimum=0)
     options.add_batch_size(
         parser, defaults.CONSUME_BATCH_SIZE, "with --consume: events per graph write"
     )

@@ -63,15 +63,26 @@ def add_command(
     )
 
 
+def add_number(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    default: int,
+    what: str,
+    *,
+    minimum: int = 1,
+    metavar: str = "N",
+) -> None:
+    """A whole-number option of at least ``minimum``; ``what`` says what it counts, in which
+    unit, and the help adds the default."""
+    text = f"{what} (default %(default)s)"
+    parser.add_argument(
+        flag, type=int_at_least(minimum), default=default, metavar=metavar, help=text
+    )
+
+
 def add_seed(parser: argparse.ArgumentParser, what: str) -> None:
     """``--seed N``: the root seed of a generated bank."""
-    parser.add_argument(
-        "--seed",
-        type=count,
-        default=defaults.SEED,
-        metavar="N",
-        help=f"{what} (default %(default)s)",
-    )
+    add_number(parser, "--seed", defaults.SEED, what, minimum=0)
 
 
 def _add_endpoint(
@@ -115,10 +126,4 @@ def add_bootstrap(parser: argparse.ArgumentParser) -> None:
 def add_batch_size(parser: argparse.ArgumentParser, default: int, unit: str) -> None:
     """``--batch-size N``; ``unit`` says what is counted (elements per request, events per
     write, ...): each command has one batch size, named for what it batches."""
-    parser.add_argument(
-        "--batch-size",
-        type=positive_int,
-        default=default,
-        metavar="N",
-        help=f"{unit} (default %(default)s)",
-    )
+    add_number(parser, "--batch-size", default, unit)

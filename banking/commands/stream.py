@@ -44,13 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dlq = actions.add_parser("dlq", help="inspect or replay the dead-letter topic")
     dlq_actions = dlq.add_subparsers(dest="dlq_command", metavar="ACTION")
     show = dlq_actions.add_parser("show", help="list dead letters, oldest first")
-    show.add_argument(
-        "--limit",
-        type=options.count,
-        default=50,
-        metavar="N",
-        help="dead letters to show at most (default %(default)s)",
-    )
+    options.add_number(show, "--limit", 50, "dead letters to show at most", minimum=0)
     _common(show)
     show.set_defaults(func=run_dlq_show)
     replay = dlq_actions.add_parser("replay", help="send dead letters back to their topics")
@@ -65,12 +59,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=lambda args: _missing(parser))
 
 
-# produce's numeric settings: option, parser, default, metavar; then each one's help.
+# produce's numeric settings: option, default, smallest value, metavar; then each one's help.
 PRODUCE_SETTINGS = (
-    ("--read-batch", options.positive_int, defaults.READ_BATCH, "N"),
-    ("--partitions", options.positive_int, defaults.TOPIC_PARTITIONS, "N"),
-    ("--linger-ms", options.count, defaults.PRODUCER_LINGER_MS, "MS"),
-    ("--batch-bytes", options.positive_int, defaults.PRODUCER_BATCH_BYTES, "BYTES"),
+    ("--read-batch", defaults.READ_BATCH, 1, "N"),
+    ("--partitions", defaults.TOPIC_PARTITIONS, 1, "N"),
+    ("--linger-ms", defaults.PRODUCER_LINGER_MS, 0, "MS"),
+    ("--batch-bytes", defaults.PRODUCER_BATCH_BYTES, 1, "BYTES"),
 )
 PRODUCE_HELP = {
     "--read-batch": "dataset records read, checked and sent per send_batch",
@@ -108,9 +102,9 @@ def _produce_parser(actions: argparse._SubParsersAction) -> None:
         default=defaults.PRODUCER_COMPRESSION,
         help="codec of the record batches (default %(default)s)",
     )
-    for flag, parse, default, metavar in PRODUCE_SETTINGS:
-        text = f"{PRODUCE_HELP[flag]} (default %(default)s)"
-        produce.add_argument(flag, type=parse, default=default, metavar=metavar, help=text)
+    for flag, default, minimum, metavar in PRODUCE_SETTINGS:
+        what = PRODUCE_HELP[flag]
+        options.add_number(produce, flag, default, what, minimum=minimum, metavar=metavar)
     produce.add_argument("--quiet", action="store_true", help="no progress lines")
     _common(produce)
     produce.set_defaults(func=run_produce)
