@@ -13,18 +13,18 @@ import importlib
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from banking import __version__
 from banking.errors import BankingError, Terminated
 
-# Sub-command modules, in the order `banking --help` lists them. A module that is missing
-# (an optional extra not installed) is left out rather than breaking the whole command.
-COMMAND_MODULES = ("generate", "services", "load", "stream", "bench")
+# Sub-command modules, in the order `banking --help` lists them. Each imports its optional
+# extras (gremlinpython, kafka-python, pyarrow) only when it runs, so the parser always builds.
+COMMAND_MODULES = ("generate", "services", "load", "stream")
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse that reports errors as ``banking: error: ...`` with exit status 2, no usage dump."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="banking",
         description=(
             "Synthetic banking data with anti-money-laundering patterns, loaded into a Gremlin "
@@ -41,15 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"banking.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith("banking.commands"):
-                continue
-            raise
-        module.register(subparsers)
+        importlib.import_module(f"banking.commands.{name}").register(subparsers)
     return parser
 
 
@@ -59,17 +53,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    return run_command(args.func, args, "banking")
+
+
+def run_command(
+    func: Callable[[argparse.Namespace], int | None], args: argparse.Namespace, prog: str
+) -> int:
+    """``func(args)``'s exit status, with a ``BankingError``, Ctrl-C or SIGTERM reported as one
+    line prefixed by ``prog`` (also ``python -m banking.services``, as ``services``)."""
     try:
         with _signals_as_exceptions():
-            return int(args.func(args) or 0)
+            return int(func(args) or 0)
     except BankingError as exc:
-        print(f"banking: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("banking: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     except Terminated:
-        print("banking: terminated (SIGTERM)", file=sys.stderr)
+        print(f"{prog}: terminated (SIGTERM)", file=sys.stderr)
         return Terminated.exit_code
 
 

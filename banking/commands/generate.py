@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from banking.commands import options
 from banking.dataset.formats import FORMATS
 from banking.errors import UsageError
 
 ENTITY_OPTIONS = ("persons", "companies", "accounts", "transactions", "communications")
 
+SUMMARY = "write a synthetic bank with labelled AML patterns to a directory"
 DESCRIPTION = """\
 Generate a synthetic bank: persons, companies, their accounts, a year of transactions and
 communications, shareholdings, and injected money-laundering patterns (structuring, fan-in,
@@ -30,41 +32,15 @@ examples:
 """
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}")
-    return value
-
-
-def _scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"scale must be a positive number, got {text!r}")
-    return value
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "generate",
-        help="write a synthetic bank with labelled AML patterns to a directory",
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = options.add_command(subparsers, "generate", SUMMARY, DESCRIPTION, EPILOG)
     parser.add_argument(
         "--scale",
-        type=_scale,
+        type=options.scale,
         default=0.01,
-        help="size of the bank; 1 = ~500k accounts (default 0.01)",
+        help="size of the bank; 1 = ~500k accounts (default %(default)s)",
     )
-    parser.add_argument("--seed", type=_count, default=42, help="random seed (default 42)")
+    options.add_seed(parser, "root seed: the same seed gives byte-identical files")
     parser.add_argument(
         "--out",
         required=True,
@@ -77,10 +53,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     counts = parser.add_argument_group("count overrides (instead of the scale's defaults)")
     for name in ENTITY_OPTIONS:
-        counts.add_argument(f"--{name}", type=_count, metavar="N", help=f"number of {name}")
+        counts.add_argument(
+            f"--{name}",
+            type=options.count,
+            metavar="N",
+            help=f"number of {name} (default: from --scale)",
+        )
     parser.add_argument(
         "--typology-count",
-        type=_count,
+        type=options.count,
         metavar="N",
         help="instances of each AML typology (default: 100 x scale, at least 3; 0 for none)",
     )

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from banking.services.cli import HELP, add_arguments, run
+from banking.commands import options
+from banking.services.cli import DESCRIPTION, HELP, add_arguments, run
+
+SUMMARY = "start, stop and check the local Gremlin Server and Kafka broker"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "services",
-        help="start, stop and check the local Gremlin Server and Kafka broker",
-        description="Run the local Gremlin Server and Kafka broker from Maven jars.",
-        epilog=HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = options.add_command(subparsers, "services", SUMMARY, DESCRIPTION, HELP)
     add_arguments(parser)
     parser.set_defaults(func=run)

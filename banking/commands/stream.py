@@ -12,55 +12,120 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from banking import defaults
+from banking.commands import options
 from banking.errors import BankingError, Terminated, UsageError
 
+SUMMARY = "stream entity events through Kafka into the graph"
+DESCRIPTION = (
+    "Entity events on one Kafka topic per entity type (<prefix><entity>, key = entity id), "
+    "consumed into the graph with at-least-once delivery and idempotent upserts."
+)
 EXAMPLES = """\
 examples:
   banking stream produce data/bank                    # every entity of a generated dataset
   banking stream produce --scale 0.001 --seed 7       # generate, then produce
-  banking stream consume --to-graph                   # until caught up, then exit
-  banking stream consume --to-graph --follow          # until SIGTERM / Ctrl-C
-  banking stream consume --to-graph --follow --instance-id sink-2   # a 2nd consumer, same host
+  banking stream consume                              # into the graph until caught up, then exit
+  banking stream consume --follow                     # until SIGTERM / Ctrl-C
+  banking stream consume --follow --instance-id sink-2   # a 2nd consumer, same host
   banking stream dlq show --limit 20
   banking stream dlq replay
 
-Endpoints come from --bootstrap / --gremlin-url, else KAFKA_BOOTSTRAP / GREMLIN_URL.
+Endpoints come from --bootstrap / --gremlin, else KAFKA_BOOTSTRAP / GREMLIN_URL.
 """
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "stream",
-        help="stream entity events through Kafka into the graph",
-        description=(
-            "Entity events on one Kafka topic per entity type (<prefix><entity>, key = entity "
-            "id), consumed into the graph with at-least-once delivery and idempotent upserts."
-        ),
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = options.add_command(subparsers, "stream", SUMMARY, DESCRIPTION, EXAMPLES)
     actions = parser.add_subparsers(dest="stream_command", metavar="ACTION")
+    _produce_parser(actions)
+    _consume_parser(actions)
 
-    produce = actions.add_parser("produce", help="send a dataset's records as create events")
-    produce.add_argument("dataset", nargs="?", type=Path, help="dataset directory")
-    produce.add_argument("--scale", type=float, help="generate a bank of this scale instead")
-    produce.add_argument("--seed", type=int, default=42, help="seed for --scale (default 42)")
-    produce.add_argument(
-        "--entities", help="comma-separated entities to send (default: all, vertices first)"
+    dlq = actions.add_parser("dlq", help="inspect or replay the dead-letter topic")
+    dlq_actions = dlq.add_subparsers(dest="dlq_command", metavar="ACTION")
+    show = dlq_actions.add_parser("show", help="list dead letters, oldest first")
+    options.add_number(show, "--limit", 50, "dead letters to show at most", minimum=0)
+    _common(show)
+    show.set_defaults(func=run_dlq_show)
+    replay = dlq_actions.add_parser("replay", help="send dead letters back to their topics")
+    replay.add_argument(
+        "--group",
+        default=None,
+        help="consumer group that records the replay's progress (default: <prefix>dlq-replay)",
     )
-    produce.add_argument("--read-batch", type=int, default=10_000, help="records per send_batch")
-    produce.add_argument("--partitions", type=int, default=None, help="partitions for new topics")
-    produce.add_argument("--compression", default=None, help="none, gzip, lz4 or zstd")
-    produce.add_argument("--linger-ms", type=int, default=None)
-    produce.add_argument("--batch-bytes", type=int, default=None, help="Kafka batch.size")
+    _common(replay)
+    replay.set_defaults(func=run_dlq_replay)
+    dlq.set_defaults(func=lambda args: _missing(dlq))
+    parser.set_defaults(func=lambda args: _missing(parser))
+
+
+# produce's numeric settings: option, default, smallest value, metavar; then each one's help.
+PRODUCE_SETTINGS = (
+    ("--read-batch", defaults.READ_BATCH, 1, "N"),
+    ("--partitions", defaults.TOPIC_PARTITIONS, 1, "N"),
+    ("--linger-ms", defaults.PRODUCER_LINGER_MS, 0, "MS"),
+    ("--batch-bytes", defaults.PRODUCER_BATCH_BYTES, 1, "BYTES"),
+)
+PRODUCE_HELP = {
+    "--read-batch": "dataset records read, checked and sent per send_batch",
+    "--partitions": "partitions of each topic produce creates; existing topics keep theirs",
+    "--linger-ms": "milliseconds a batch waits to fill before it is sent",
+    "--batch-bytes": "Kafka's batch.size: bytes per partition batch",
+}
+
+
+def _produce_parser(actions: argparse._SubParsersAction) -> None:
+    produce = actions.add_parser(
+        "produce",
+        help="send a dataset's records as create events",
+        description="Send every record of a dataset (or of a bank generated with --scale) as "
+        "a create event to its entity's topic, after checking them all.",
+    )
+    produce.add_argument(
+        "dataset", nargs="?", type=Path, help="dataset directory (or give --scale instead)"
+    )
+    produce.add_argument(
+        "--scale",
+        type=options.scale,
+        default=None,
+        help="generate a bank of this scale into a temporary directory and send it "
+        "(default: send DATASET)",
+    )
+    options.add_seed(produce, "seed of the bank --scale generates")
+    produce.add_argument(
+        "--entities",
+        help="comma-separated entities to send (default: all, vertices first)",
+    )
+    produce.add_argument(
+        "--compression",
+        choices=("none", "gzip", "lz4", "zstd"),
+        default=defaults.PRODUCER_COMPRESSION,
+        help="codec of the record batches (default %(default)s)",
+    )
+    for flag, default, minimum, metavar in PRODUCE_SETTINGS:
+        what = PRODUCE_HELP[flag]
+        options.add_number(produce, flag, default, what, minimum=minimum, metavar=metavar)
     produce.add_argument("--quiet", action="store_true", help="no progress lines")
     _common(produce)
     produce.set_defaults(func=run_produce)
 
-    consume = actions.add_parser("consume", help="apply events to a sink until caught up")
-    consume.add_argument("--to-graph", action="store_true", help="write into the graph")
-    consume.add_argument("--follow", action="store_true", help="keep consuming until stopped")
-    consume.add_argument("--group", default=None, help="consumer group (default per prefix)")
+
+def _consume_parser(actions: argparse._SubParsersAction) -> None:
+    consume = actions.add_parser(
+        "consume",
+        help="apply events to the graph until caught up",
+        description="Apply the topics' events to the graph (batched idempotent upserts; "
+        "offsets committed after each graph write), until caught up or, with --follow, "
+        "until stopped.",
+    )
+    # The graph is consume's only sink: --to-graph is accepted and ignored, for old scripts.
+    consume.add_argument("--to-graph", action="store_true", help=argparse.SUPPRESS)
+    consume.add_argument(
+        "--follow", action="store_true", help="keep consuming until SIGTERM / Ctrl-C"
+    )
+    consume.add_argument(
+        "--group", default=None, help="consumer group (default: <prefix>graph-sink)"
+    )
     consume.add_argument(
         "--instance-id",
         default=None,
@@ -70,30 +135,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "group on one host its own"
         ),
     )
-    consume.add_argument("--batch-size", type=int, default=5000, help="events per graph write")
-    consume.add_argument("--max-events", type=int, default=None)
-    consume.add_argument("--gremlin-url", default=None)
-    consume.add_argument("--quiet", action="store_true")
+    options.add_batch_size(
+        consume,
+        defaults.CONSUME_BATCH_SIZE,
+        "events per graph write, also the most one Kafka poll returns",
+    )
+    consume.add_argument(
+        "--max-events",
+        type=options.positive_int,
+        default=None,
+        metavar="N",
+        help="stop after about N events, at a batch boundary (default: no limit)",
+    )
+    options.add_gremlin(consume)
+    options.add_in_flight(consume)
+    consume.add_argument("--quiet", action="store_true", help="no progress line after each batch")
     _common(consume)
     consume.set_defaults(func=run_consume)
 
-    dlq = actions.add_parser("dlq", help="inspect or replay the dead-letter topic")
-    dlq_actions = dlq.add_subparsers(dest="dlq_command", metavar="ACTION")
-    show = dlq_actions.add_parser("show", help="list dead letters, oldest first")
-    show.add_argument("--limit", type=int, default=50)
-    _common(show)
-    show.set_defaults(func=run_dlq_show)
-    replay = dlq_actions.add_parser("replay", help="send dead letters back to their topics")
-    replay.add_argument("--group", default=None, help="replay progress group")
-    _common(replay)
-    replay.set_defaults(func=run_dlq_replay)
-    dlq.set_defaults(func=lambda args: _missing(dlq))
-    parser.set_defaults(func=lambda args: _missing(parser))
-
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--bootstrap", default=None, help="Kafka bootstrap servers")
-    parser.add_argument("--topic-prefix", default="banking.", help="topic prefix (banking.)")
+    options.add_bootstrap(parser)
+    parser.add_argument(
+        "--topic-prefix",
+        default=defaults.TOPIC_PREFIX,
+        metavar="PREFIX",
+        help="prefix of the topic names (default %(default)s)",
+    )
 
 
 def _missing(parser: argparse.ArgumentParser) -> int:
@@ -122,8 +190,6 @@ def _dataset(args: argparse.Namespace) -> Iterator[Path]:
             raise UsageError(f"{args.dataset} is not a directory")
         yield args.dataset
         return
-    if not args.scale > 0:
-        raise UsageError(f"scale must be positive, got {args.scale}")
     from banking.data_generators.orchestration import generate_bank
 
     with tempfile.TemporaryDirectory(prefix="banking-stream-") as tmp:
@@ -139,19 +205,7 @@ def run_produce(args: argparse.Namespace) -> int:
         from banking.dataset import DatasetReader
     except ImportError:  # pragma: no cover - the dataset package ships with the generators
         raise UsageError("the dataset reader (banking.dataset) is not installed") from None
-    if args.read_batch < 1:
-        raise UsageError(f"--read-batch must be at least 1, got {args.read_batch}")
     entities = _entities(args.entities)
-    options = {
-        key: value
-        for key, value in (
-            ("partitions", args.partitions),
-            ("compression_type", args.compression),
-            ("linger_ms", args.linger_ms),
-            ("batch_size", args.batch_bytes),
-        )
-        if value is not None
-    }
     producer = None
     try:
         with _dataset(args) as path:
@@ -166,7 +220,12 @@ def run_produce(args: argparse.Namespace) -> int:
                 )
             started = time.perf_counter()
             with EntityProducer(
-                args.bootstrap, topic_prefix=args.topic_prefix, **options
+                args.bootstrap,
+                topic_prefix=args.topic_prefix,
+                partitions=args.partitions,
+                compression_type=args.compression,
+                linger_ms=args.linger_ms,
+                batch_size=args.batch_bytes,
             ) as producer:
                 producer.ensure_topics(entities)
                 for entity in entities:
@@ -205,16 +264,15 @@ def _verify(reader, entities: list[str], read_batch: int) -> int:
 
 
 def run_consume(args: argparse.Namespace) -> int:
+    from banking.services.own import gremlin_in_flight
+    from banking.services.settings import gremlin_url
     from banking.streaming.consumer import GraphSinkConsumer
     from banking.streaming.sink import RepositorySink
 
-    if not args.to_graph:
-        raise UsageError("choose where to consume to: --to-graph")
-    if args.batch_size < 1:
-        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
     group = args.group or f"{args.topic_prefix}graph-sink"
     instance_id = args.instance_id or default_instance_id(group)
-    sink = RepositorySink.connect(args.gremlin_url)
+    url = gremlin_url(args.gremlin)
+    sink = RepositorySink.connect(url, in_flight=args.in_flight or gremlin_in_flight(url))
     try:
         with GraphSinkConsumer(
             sink,
@@ -280,8 +338,6 @@ def _stop_on_signals(stop) -> Iterator[None]:
 def run_dlq_show(args: argparse.Namespace) -> int:
     from banking.streaming import dlq
 
-    if args.limit < 0:
-        raise UsageError(f"--limit must be non-negative, got {args.limit}")
     letters = dlq.show(args.bootstrap, args.topic_prefix, args.limit)
     for letter in letters:
         print(letter.summary())

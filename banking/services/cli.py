@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
+from banking.commands.options import positive_int
 from banking.errors import UsageError
 from banking.services import manager
 from banking.services.settings import (
+    DEFAULT_TIMEOUT_S,
     SERVICE_NAMES,
     ServiceSettings,
     parse_brokers,
     parse_timeout,
 )
 
+DESCRIPTION = "Run the local Gremlin Server and Kafka broker from Maven jars."
 ACTIONS = ("up", "down", "status", "logs", "env", "warm")
 HELP = """\
 up: resolve jars if needed, start what is not running, wait until each answers; Kafka starts
@@ -35,17 +38,33 @@ KAFKA_BROKERS (what the state folder's last `up` started, else 1), BANKING_SERVI
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=ACTIONS, help="what to do (see below)")
-    parser.add_argument("--only", choices=SERVICE_NAMES, help="act on one service only")
-    parser.add_argument("--lines", type=int, default=40, help="log lines to show (logs)")
-    parser.add_argument("--timeout", help="seconds to wait for the services to answer (up)")
     parser.add_argument(
-        "--seconds", type=float, default=20.0, help="warm: seconds of traffic per service"
+        "--only", choices=SERVICE_NAMES, help="act on one service only (default: both)"
+    )
+    parser.add_argument(
+        "--lines",
+        type=positive_int,
+        default=40,
+        metavar="N",
+        help="logs: lines of each log to show (default %(default)s)",
+    )
+    parser.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        help="up: seconds to wait for the services to answer (default: "
+        f"BANKING_SERVICES_TIMEOUT, else {DEFAULT_TIMEOUT_S:g})",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=20.0,
+        help="warm: seconds of traffic per service (default %(default)s)",
     )
     parser.add_argument(
         "--kafka-brokers",
         metavar="N",
-        help="Kafka nodes (broker+controller each); default KAFKA_BROKERS, else the recorded "
-        "size, else 1",
+        help="Kafka nodes (broker+controller each) (default: KAFKA_BROKERS, else the recorded "
+        "size, else 1)",
     )
     parser.add_argument(
         "--keep-data",
@@ -77,8 +96,6 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "warm":
         return manager.warm(settings, args.only, args.seconds)
     if args.action == "logs":
-        if args.lines <= 0:
-            raise UsageError(f"--lines must be positive, got {args.lines}")
         return manager.logs(settings, args.only, args.lines)
     for line in manager.env_lines(settings):
         print(line)

@@ -9,11 +9,11 @@ replicas than replicas (0 under-replicated partitions).
 
 from __future__ import annotations
 
-import contextlib
-import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from banking.services.probes import kafka_admin
 
 
 @dataclass(frozen=True)
@@ -83,25 +83,13 @@ def health_from_metadata(
 
 def fetch_health(bootstrap: str, timeout_s: float = 5.0) -> ClusterHealth | None:
     """A metadata snapshot through kafka-python's admin client, or None if no broker answers."""
-    from kafka import KafkaAdminClient
-
-    logging.getLogger("kafka").setLevel(logging.CRITICAL)
-    ms = int(timeout_s * 1000)
-    admin = None
     try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap,
-            request_timeout_ms=ms,
-            bootstrap_timeout_ms=ms,
-            client_id="banking-services-status",
-        )
-        cluster = admin.describe_cluster()
-        topics = admin.describe_topics()
+        with kafka_admin(bootstrap, timeout_s, "banking-services-status") as admin:
+            if admin is None:
+                return None
+            cluster = admin.describe_cluster()
+            topics = admin.describe_topics()
     except Exception:
         return None
-    finally:
-        if admin is not None:
-            with contextlib.suppress(Exception):
-                admin.close()
     ids = [b["broker_id"] for b in cluster.get("brokers") or () if not b.get("is_fenced")]
     return health_from_metadata(ids, topics)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,7 +10,7 @@ from banking.errors import ServiceUnavailable
 from banking.services import render
 from banking.services.jars import classpath
 from banking.services.process import marker_args
-from banking.services.settings import ServiceSettings
+from banking.services.settings import ServiceSettings, java_home
 
 GREMLIN_MAIN = "org.apache.tinkerpop.gremlin.server.GremlinServer"
 KAFKA_MAIN = "kafka.Kafka"
@@ -37,9 +36,9 @@ ADD_OPENS = [
 
 def java_binary() -> str:
     """java from JAVA_HOME, else from PATH."""
-    home = os.environ.get("JAVA_HOME")
-    if home and (Path(home) / "bin" / "java").is_file():
-        return str(Path(home) / "bin" / "java")
+    home = java_home()
+    if home is not None and (home / "bin" / "java").is_file():
+        return str(home / "bin" / "java")
     found = shutil.which("java")
     if found is None:
         raise ServiceUnavailable("java is not on PATH and JAVA_HOME is not set: install Java 17+")

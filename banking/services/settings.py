@@ -1,4 +1,12 @@
-"""Where and how the services run: ports, state folder, heaps, read once from the environment."""
+"""Where and how the services run (ports, state folder, heaps) and where clients find them.
+
+The one module of the package that reads environment variables: the services' own
+(``ServiceSettings.from_env``), ``JAVA_HOME``, and the endpoints every client command and
+library call falls back to (``GREMLIN_URL``, ``KAFKA_BOOTSTRAP``, see :func:`gremlin_url` and
+:func:`kafka_bootstrap`). The endpoints live here because their defaults are the local
+services' endpoints and ``banking services env`` prints exactly these variables. Importing
+this module needs no checkout and nothing beyond the standard library.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +31,35 @@ MAX_KAFKA_BROKERS = 9
 # ``down`` and ``logs`` find every node without being told.
 KAFKA_CLUSTER_FILE = "kafka-cluster.json"
 HOME_ENV = "BANKING_HOME"
+GREMLIN_URL_ENV = "GREMLIN_URL"
+KAFKA_BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP"
+# Where clients look when neither an option nor the environment names a server: the local
+# services on their default ports.
+DEFAULT_GREMLIN_URL = f"ws://{HOST}:{DEFAULT_GREMLIN_PORT}/gremlin"
+DEFAULT_BOOTSTRAP = f"{HOST}:{DEFAULT_KAFKA_PORT}"
 # The package's own checkout, when it is installed editable (or run from the source tree).
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def gremlin_url(value: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """The Gremlin Server a client talks to: ``value`` (an option), else ``GREMLIN_URL``, else
+    the local service."""
+    env = os.environ if env is None else env
+    return value or env.get(GREMLIN_URL_ENV) or DEFAULT_GREMLIN_URL
+
+
+def kafka_bootstrap(value: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """The Kafka brokers a client talks to: ``value`` (an option), else ``KAFKA_BOOTSTRAP``,
+    else the local service."""
+    env = os.environ if env is None else env
+    return value or env.get(KAFKA_BOOTSTRAP_ENV) or DEFAULT_BOOTSTRAP
+
+
+def java_home(env: Mapping[str, str] | None = None) -> Path | None:
+    """``JAVA_HOME`` when it is set."""
+    env = os.environ if env is None else env
+    home = env.get("JAVA_HOME")
+    return Path(home) if home else None
 
 
 def is_checkout(path: Path) -> bool:

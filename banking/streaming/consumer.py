@@ -31,6 +31,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from banking.defaults import CONSUME_BATCH_SIZE
 from banking.errors import ServiceUnavailable, UsageError
 from banking.streaming.dlq import dead_letter_headers
 from banking.streaming.entities import ENTITY_NAMES, spec_for
@@ -175,7 +176,7 @@ class GraphSinkConsumer:
         topic_prefix: str = DEFAULT_PREFIX,
         entities: Sequence[str] = ENTITY_NAMES,
         group_id: str = DEFAULT_GROUP,
-        batch_size: int = 5000,
+        batch_size: int = CONSUME_BATCH_SIZE,
         poll_timeout_s: float = 0.5,
         max_retries: int = 8,
         backoff_s: float = 0.2,

@@ -6,10 +6,11 @@ duplicates an event. Throughput comes from two things:
 * tuned ``batch_size`` / ``linger_ms`` / ``compression_type`` defaults, chosen by the
   measurement in docs/streaming.md;
 * ``send_batch`` appends whole runs of records to kafka-python's accumulator
-  (``_BulkAppender``): one partition hash per batch (numpy murmur2), one record encoding per
-  event, one delivery callback per Kafka batch instead of one future per record. The records,
-  sequence numbers and retries are still kafka-python's, so the wire format and the idempotence
-  guarantees are the client's own. ``send`` keeps the one-record client path.
+  (``banking.streaming.bulk.BulkAppender``): one partition hash per batch (numpy murmur2), one
+  record encoding per event, one delivery callback per Kafka batch instead of one future per
+  record. The records, sequence numbers and retries are still kafka-python's, so the wire
+  format and the idempotence guarantees are the client's own. ``send`` keeps the one-record
+  client path.
 
 Delivery failures are counted and re-raised by ``flush`` (and so by ``close`` and the context
 manager): nothing fails silently. Every wait is bounded: a batch the broker has not acknowledged
@@ -27,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from banking import defaults
 from banking.errors import ServiceUnavailable, UsageError
 from banking.streaming.bulk import BulkAppender
 from banking.streaming.entities import ENTITY_NAMES, spec_for
@@ -41,11 +43,12 @@ from banking.streaming.topics import (
     topic_for,
 )
 
-# Chosen by `python -m banking.streaming.tuning` (table in docs/streaming.md).
-DEFAULT_BATCH_SIZE = 256 * 1024
-DEFAULT_LINGER_MS = 20
-DEFAULT_COMPRESSION = "zstd"
-DEFAULT_PARTITIONS = 3
+# Chosen by `python tools/stream_tuning.py` (table in docs/streaming.md); the values live in
+# banking.defaults, which the command line's help shows. DEFAULT_BATCH_SIZE is in bytes.
+DEFAULT_BATCH_SIZE = defaults.PRODUCER_BATCH_BYTES
+DEFAULT_LINGER_MS = defaults.PRODUCER_LINGER_MS
+DEFAULT_COMPRESSION = defaults.PRODUCER_COMPRESSION
+DEFAULT_PARTITIONS = defaults.TOPIC_PARTITIONS
 
 
 RETRY_ADVICE = (

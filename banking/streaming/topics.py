@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from banking.defaults import TOPIC_PREFIX
 from banking.errors import ServiceUnavailable
+from banking.services.settings import kafka_bootstrap
 from banking.streaming.entities import spec_for
 
-DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
-DEFAULT_PREFIX = "banking."
+DEFAULT_PREFIX = TOPIC_PREFIX
 DLQ_SUFFIX = "dlq"
 # Copies of each partition on a cluster; with two of them required in sync (acks=all), any one
 # broker may be lost without losing an acknowledged event or refusing new ones.
@@ -20,8 +20,9 @@ CLUSTER_MIN_INSYNC = 2
 
 
 def bootstrap_servers(value: str | None = None) -> str:
-    """The broker list: the argument, else ``KAFKA_BOOTSTRAP``, else the local service."""
-    return value or os.environ.get("KAFKA_BOOTSTRAP") or DEFAULT_BOOTSTRAP
+    """The broker list: the argument, else ``KAFKA_BOOTSTRAP``, else the local service
+    (read by banking.services.settings, the one module that reads the environment)."""
+    return kafka_bootstrap(value)
 
 
 def topic_for(entity: str, prefix: str = DEFAULT_PREFIX) -> str:

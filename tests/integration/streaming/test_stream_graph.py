@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+import samples as records
 from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
 from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.traversal import P
@@ -18,7 +19,6 @@ from kafka.structs import TopicPartition
 from stream_helpers import RestartableBroker, read_topic, unique_prefix
 
 from banking.streaming import EntityProducer
-from banking.streaming import samples as records
 from banking.streaming.consumer import GraphSinkConsumer
 from banking.streaming.dlq import replay, show
 from banking.streaming.events import event_from_record
@@ -225,12 +225,11 @@ def test_sigterm_stops_the_consumer_after_a_final_commit(kafka_bootstrap, gremli
         "banking.cli",
         "stream",
         "consume",
-        "--to-graph",
         "--follow",
         "--quiet",
         "--bootstrap",
         kafka_bootstrap,
-        "--gremlin-url",
+        "--gremlin",
         gremlin_url,
         "--topic-prefix",
         prefix,

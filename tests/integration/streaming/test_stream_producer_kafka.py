@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import samples as records
 from stream_helpers import read_topic, unique_prefix
 
 from banking.streaming import EntityProducer, KafkaUnavailable
-from banking.streaming import samples as records
 from banking.streaming.events import EntityEvent, event_from_record
 from banking.streaming.partitioning import partitions_for
 

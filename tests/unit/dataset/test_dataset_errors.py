@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import orjson
 import pytest
+import samples
 
 from banking.dataset import FORMATS, DatasetReader, DatasetWriter
 from banking.dataset.reader import DatasetError
 from banking.errors import UsageError
 from banking.models import Account, Person, Transaction
-from banking.streaming import samples
 from banking.validation import validate_records
 
 N_TXN = 25

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+import samples
 
 from banking.errors import UsageError
 from banking.graph.loader import LoadSummary, load_dataset, load_models, load_records
 from banking.graph.mapping import GraphBatch
-from banking.streaming import samples
 
 
 class RecordingWriter:

@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections import namedtuple
 
 import pytest
+import samples as records
 
 from banking.errors import ServiceUnavailable
-from banking.streaming import samples as records
 from banking.streaming.consumer import GraphSinkConsumer, decode_messages
 from banking.streaming.events import create_account_event, event_from_record
 

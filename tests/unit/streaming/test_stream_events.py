@@ -6,13 +6,14 @@ import pickle
 import subprocess
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import orjson
 import pytest
+import samples as records
 
 from banking.errors import UsageError
 from banking.models import Account, Person, Transaction
-from banking.streaming import samples as records
 from banking.streaming.events import (
     EntityEvent,
     InvalidEvent,
@@ -35,6 +36,9 @@ def test_record_round_trips_through_bytes_and_pydantic_json(entity):
     assert EntityEvent.from_bytes(event.model_dump_json()) == event
     assert orjson.loads(data) == json.loads(event.model_dump_json(indent=2))
     event.validate_payload()
+
+
+TESTS = Path(__file__).resolve().parents[2]
 
 
 def test_factories_match_the_record_path():
@@ -68,7 +72,7 @@ def test_event_id_and_timestamp_come_from_the_entity_not_the_clock():
 def test_bytes_are_identical_across_processes_and_hash_seeds():
     code = (
         "from banking.streaming.events import event_from_record;"
-        "from banking.streaming import samples as records;"
+        "import samples as records;"
         "import sys;"
         "sys.stdout.buffer.write(b''.join(event_from_record(e, f(7)).to_bytes() "
         "for e, f in sorted(records.BY_ENTITY.items())))"
@@ -81,7 +85,7 @@ def test_bytes_are_identical_across_processes_and_hash_seeds():
             capture_output=True,
             env=env,
             check=True,
-            cwd=os.path.dirname(__file__),
+            cwd=TESTS,  # where samples.py is, on the path of `python -c`
         )
         outputs.add(done.stdout)
     assert len(outputs) == 1 and outputs.pop()

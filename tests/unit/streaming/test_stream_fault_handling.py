@@ -283,7 +283,9 @@ def test_readers_with_a_misspelt_prefix_exit_2_and_create_nothing(argv, admin, m
 
     closed = []
     fake_sink = SimpleNamespace(close=lambda: closed.append(True))
-    monkeypatch.setattr(sink.RepositorySink, "connect", staticmethod(lambda url=None: fake_sink))
+    monkeypatch.setattr(
+        sink.RepositorySink, "connect", staticmethod(lambda url=None, **kw: fake_sink)
+    )
     assert main([*argv, "--topic-prefix", "bankin.", "--bootstrap", "b:1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("banking: error: no topic")

@@ -1,13 +1,13 @@
 """Measure producer settings and compare with Kafka's Java producer benchmark.
 
-    python -m banking.streaming.tuning --bootstrap 127.0.0.1:9092 --events 100000
+    python tools/stream_tuning.py --bootstrap 127.0.0.1:9092 --events 100000
 
-For every codec x batch size it produces the same seeded transaction events (acks=all,
-idempotence on) to a fresh topic and reports events/s and the bytes of the record batches the
-broker stored, then runs ``org.apache.kafka.tools.ProducerPerformance`` (kafka-tools jars in
-services/lib/kafka) on the same broker with the same record count and the average event size,
-once with Java's defaults and once with the chosen Python settings. The output is the markdown
-table kept in docs/streaming.md.
+For every codec x batch.size (``--batch-bytes``) it produces the same seeded transaction events
+(acks=all, idempotence on) to a fresh topic and reports events/s and the bytes of the record
+batches the broker stored, then runs ``org.apache.kafka.tools.ProducerPerformance`` (kafka-tools
+jars in services/lib/kafka) on the same broker with the same record count and the average event
+size, once with Java's defaults and once with the chosen Python settings. The output is the
+markdown table kept in docs/streaming.md.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from banking import defaults
+from banking.commands import options
 from banking.seeding import stream_rng
 from banking.streaming.events import event_from_record
 from banking.streaming.producer import (
@@ -33,7 +35,7 @@ from banking.streaming.producer import (
 from banking.streaming.topics import bootstrap_servers
 
 CODECS = ("none", "gzip", "lz4", "zstd")
-BATCH_SIZES = (16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024)
+BATCH_BYTES = (16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024)
 CHANNELS = ("wire", "ach", "card", "cash", "online", "mobile", "atm", "check")
 CURRENCIES = ("USD", "EUR", "GBP", "JPY", "CHF")
 
@@ -71,17 +73,18 @@ def measure(
     records: list[dict[str, Any]],
     *,
     codec: str,
-    batch_size: int,
+    batch_bytes: int,
     linger_ms: int,
     prefix: str,
-    chunk: int = 10_000,
+    chunk: int = defaults.READ_BATCH,
 ) -> dict[str, Any]:
-    """Events/s (queue to last acknowledgement) and stored batch bytes for one setting."""
+    """Events/s (queue to last acknowledgement) and stored batch bytes for one setting
+    (``batch_bytes``: Kafka's batch.size)."""
     with EntityProducer(
         bootstrap,
         topic_prefix=prefix,
         compression_type=codec,
-        batch_size=batch_size,
+        batch_size=batch_bytes,
         linger_ms=linger_ms,
         partitions=3,
     ) as producer:
@@ -93,7 +96,7 @@ def measure(
         elapsed = time.perf_counter() - started
     return {
         "codec": codec,
-        "batch_size": batch_size,
+        "batch_bytes": batch_bytes,
         "events_per_s": stats.sent / elapsed,
         "event_bytes": stats.bytes,
         "wire_bytes": stats.wire_bytes,
@@ -122,21 +125,11 @@ def java_producer_performance(
     lib = default_kafka_lib() if lib is None else lib
     if java is None or not lib.is_dir():
         return None
-    command = [
-        java,
-        "-Xmx512m",
-        "-cp",
-        f"{lib}/*",
-        "org.apache.kafka.tools.ProducerPerformance",
-        "--topic",
-        topic,
-        "--num-records",
-        str(records),
-        "--record-size",
-        str(record_size),
-        "--throughput",
-        "-1",
-        "--producer-props",
+    # Topic names and numbers hold no spaces.
+    arguments = f"--topic {topic} --num-records {records} --record-size {record_size}"
+    command = [java, "-Xmx512m", "-cp", f"{lib}/*", "org.apache.kafka.tools.ProducerPerformance"]
+    command += [*arguments.split(), "--throughput", "-1", "--producer-props"]
+    command += [
         f"bootstrap.servers={bootstrap}",
         "acks=all",
         *(f"{k}={v}" for k, v in props.items()),
@@ -204,15 +197,18 @@ class DiscardSink:
 
 def consume_to_graph(
     bootstrap: str,
-    gremlin_url: str | None,
+    gremlin: str | None,
     events: int,
-    batch_size: int = 5000,
-    request_batch_size: int | None = None,
+    batch_size: int = defaults.CONSUME_BATCH_SIZE,
     discard: bool = False,
 ) -> dict[str, float]:
     """Produce ``events`` transactions (plus their accounts' owners as bare vertices) to fresh
     topics, then time a GraphSinkConsumer writing them into the graph (or, with ``discard``,
-    into a sink that drops them: the Kafka, decoding and validation side alone)."""
+    into a sink that drops them: the Kafka, decoding and validation side alone), as
+    ``banking stream consume`` does (``batch_size`` events per graph write, requests in flight
+    as it decides)."""
+    from banking.services.own import gremlin_in_flight
+    from banking.services.settings import gremlin_url
     from banking.streaming.consumer import GraphSinkConsumer
     from banking.streaming.sink import RepositorySink
 
@@ -220,9 +216,10 @@ def consume_to_graph(
     records = sample_transactions(events)
     with EntityProducer(bootstrap, topic_prefix=prefix) as producer:
         producer.send_records("transactions", records)
-    sink: Any = DiscardSink() if discard else RepositorySink.connect(gremlin_url)
-    if not discard:
-        sink.request_batch_size = request_batch_size
+    url = gremlin_url(gremlin)
+    sink: Any = (
+        DiscardSink() if discard else RepositorySink.connect(url, in_flight=gremlin_in_flight(url))
+    )
     try:
         with GraphSinkConsumer(
             sink, bootstrap, topic_prefix=prefix, group_id=prefix + "sink", batch_size=batch_size
@@ -239,44 +236,51 @@ def consume_to_graph(
     }
 
 
+FLAGS = {
+    "--skip-java": "no Java ProducerPerformance comparison",
+    "--serialisation": "only measure serialisation (no broker needed)",
+    "--discard-sink": "with --consume: drop the events instead of writing them (Kafka side alone)",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bootstrap", default=None)
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--linger-ms", type=int, default=DEFAULT_LINGER_MS)
-    parser.add_argument("--codecs", default=",".join(CODECS))
-    parser.add_argument("--batch-sizes", default=",".join(map(str, BATCH_SIZES)))
-    parser.add_argument("--skip-java", action="store_true")
+    parser = argparse.ArgumentParser(
+        prog="python tools/stream_tuning.py", description=__doc__.split("\n\n")[0]
+    )
+    options.add_bootstrap(parser)
+    options.add_number(parser, "--events", 100_000, "transaction events per setting")
+    linger = "producer linger of every setting, milliseconds"
+    options.add_number(parser, "--linger-ms", defaults.PRODUCER_LINGER_MS, linger, minimum=0)
+    parser.add_argument(
+        "--codecs", default=",".join(CODECS), help="codecs to measure (default %(default)s)"
+    )
+    parser.add_argument(
+        "--batch-bytes",
+        default=",".join(map(str, BATCH_BYTES)),
+        metavar="BYTES,...",
+        help="Kafka batch.size values to measure, in bytes (default %(default)s)",
+    )
+    for flag, text in FLAGS.items():
+        parser.add_argument(flag, action="store_true", help=text)
     parser.add_argument(
         "--kafka-lib",
         type=Path,
         default=None,
         help="folder with the kafka-tools jars (default: services/lib/kafka of the checkout)",
     )
-    parser.add_argument(
-        "--serialisation", action="store_true", help="only measure serialisation (no broker needed)"
+    consume = "only measure consuming N events into the graph (0: measure producing)"
+    options.add_number(parser, "--consume", 0, consume, minimum=0)
+    options.add_batch_size(
+        parser, defaults.CONSUME_BATCH_SIZE, "with --consume: events per graph write"
     )
-    parser.add_argument(
-        "--consume",
-        type=int,
-        default=0,
-        metavar="N",
-        help="only measure consuming N events into the graph (GREMLIN_URL)",
-    )
-    parser.add_argument(
-        "--discard-sink",
-        action="store_true",
-        help="with --consume: drop the events instead of writing them (Kafka side alone)",
-    )
-    parser.add_argument("--consume-batch", type=int, default=5000, metavar="N")
-    parser.add_argument("--gremlin-url", default=None)
+    options.add_gremlin(parser)
     args = parser.parse_args(argv)
     if args.consume:
         result = consume_to_graph(
             bootstrap_servers(args.bootstrap),
-            args.gremlin_url,
+            args.gremlin,
             args.consume,
-            batch_size=args.consume_batch,
+            batch_size=args.batch_size,
             discard=args.discard_sink,
         )
         where = "a discarding sink" if args.discard_sink else "the graph"
@@ -301,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         bootstrap,
         records[:20_000],
         codec="lz4",
-        batch_size=65536,
+        batch_bytes=65536,
         linger_ms=5,
         prefix=f"{run_id}.warm.",
     )
@@ -310,21 +314,21 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.events:,} transaction events, average {avg_size} bytes, acks=all, "
         f"idempotence on, linger_ms={args.linger_ms}, 3 partitions\n"
     )
-    print("| codec | batch_size | events/s | MB events | MB on the wire | wire/event |")
+    print("| codec | batch.size | events/s | MB events | MB on the wire | wire/event |")
     print("|---|---:|---:|---:|---:|---:|")
     for codec in args.codecs.split(","):
-        for batch_size in (int(b) for b in args.batch_sizes.split(",")):
+        for batch_bytes in (int(b) for b in args.batch_bytes.split(",")):
             row = measure(
                 bootstrap,
                 records,
                 codec=codec,
-                batch_size=batch_size,
+                batch_bytes=batch_bytes,
                 linger_ms=args.linger_ms,
-                prefix=f"{run_id}.{codec}{batch_size}.",
+                prefix=f"{run_id}.{codec}{batch_bytes}.",
             )
             rows.append(row)
             print(
-                f"| {codec} | {batch_size // 1024} KiB | {row['events_per_s']:,.0f} | "
+                f"| {codec} | {batch_bytes // 1024} KiB | {row['events_per_s']:,.0f} | "
                 f"{row['event_bytes'] / 1e6:.1f} | {row['wire_bytes'] / 1e6:.1f} | "
                 f"{row['wire_bytes'] / args.events:.0f} B |",
                 flush=True,
@@ -333,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         bootstrap,
         records,
         codec=DEFAULT_COMPRESSION,
-        batch_size=DEFAULT_BATCH_SIZE,
+        batch_bytes=DEFAULT_BATCH_SIZE,
         linger_ms=DEFAULT_LINGER_MS,
         prefix=f"{run_id}.default.",
     )

@@ -1,4 +1,4 @@
-"""`python -m banking.graph.benchmark` on a small bank against the real server: every round
+"""`python tools/graph_benchmark.py` on a small bank against the real server: every round
 loads every element, the per-element loads send one request per element, and the printed
 medians are the rounds' medians."""
 
@@ -6,16 +6,27 @@ from __future__ import annotations
 
 import statistics
 
+import graph_benchmark as benchmark
 import pytest
 
-from banking.graph import benchmark
 from banking_repository import GraphRepository
 
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(scope="module")
+def small_dataset(tmp_path_factory):
+    """A scale-0.001 bank written by ``generate_bank``."""
+    from banking.data_generators.orchestration import generate_bank
+
+    directory = tmp_path_factory.mktemp("small") / "data"
+    generate_bank(0.001, 3, out_dir=directory, fmt="jsonl")
+    return directory
+
+
 def test_rounds_load_everything_and_report_their_medians(small_dataset, gremlin_url):
     results = benchmark.run(str(small_dataset), gremlin_url, sample=60, batch_size=100, rounds=3)
+    assert results["in_flight"] == 1  # the session's server is not the checkout's own
     rounds = results["rounds"]
     assert len(rounds) == 3
     for r in rounds:
@@ -40,8 +51,9 @@ def test_rounds_load_everything_and_report_their_medians(small_dataset, gremlin_
     assert "round 3" in text and "batched/per-element" in text and "ubo_per_company" in text
 
 
-def test_bad_rounds_are_a_usage_error(small_dataset, capsys):
+@pytest.mark.parametrize("option", ["--rounds", "--sample", "--batch-size", "--in-flight"])
+def test_a_bad_count_is_a_usage_error(tmp_path, capsys, option):
     with pytest.raises(SystemExit) as exit_info:
-        benchmark.main([str(small_dataset), "--rounds", "0"])
+        benchmark.main([str(tmp_path), option, "0"])
     assert exit_info.value.code == 2
-    assert "--rounds" in capsys.readouterr().err
+    assert f"{option}: must be at least 1" in capsys.readouterr().err

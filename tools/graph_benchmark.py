@@ -1,12 +1,12 @@
 """One-run performance figures of the graph layer on a generated dataset (not a test).
 
-    python -m banking.graph.benchmark DIR [--gremlin URL] [--sample 2000] [--rounds 3]
+    python tools/graph_benchmark.py DIR [--gremlin URL] [--sample 2000] [--rounds 3]
 
 Warms the server up on a sample of the dataset, then, each into an empty graph, loads that
 sample one request per element (one call per element, each answered before the next: a client
-without batching), again one request per element through ``write(batch_size=1)``, which keeps
-two requests in flight (printed beside it, so that pipelining's share shows), and the whole
-dataset in batches, ``--rounds`` times (each round's figures and the medians are printed).
+without batching), again one request per element through ``write(batch_size=1)`` with
+``--in-flight`` requests on the wire (printed beside it, so that pipelining's share shows), and
+the whole dataset in batches, ``--rounds`` times (each round's figures and the medians are printed).
 Then times the queries on the loaded graph: point reads with the cache cold and warm, account
 summaries, fan-in/fan-out and structuring over the dataset's pattern windows, cycles through
 every injected cycle and UBO discovery for every company, as latency percentiles.
@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from banking import defaults
+from banking.commands import options
 from banking.graph.loader import ENTITIES, load_dataset, open_dataset
 from banking.graph.mapping import GraphBatch, to_epoch_millis, to_graph_batch
 
@@ -128,14 +130,25 @@ def _latencies(call: Callable[[Any], Any], args: Sequence[Any]) -> dict[str, flo
 
 
 def run(
-    directory: str, url: str | None, sample: int, batch_size: int, rounds: int = 3
+    directory: str,
+    url: str | None,
+    sample: int,
+    batch_size: int,
+    rounds: int = 3,
+    *,
+    in_flight: int | None = None,
 ) -> dict[str, Any]:
+    """The figures; ``in_flight`` None: 2 against the project's own server, else 1 (as
+    ``banking load``)."""
+    from banking.services.own import gremlin_in_flight
+    from banking.services.settings import gremlin_url
     from banking_repository import GraphRepository
 
     reader = open_dataset(directory)
     patterns = reader.patterns()
-    results: dict[str, Any] = {}
-    with GraphRepository(url, timeout_s=600) as repo:
+    url = gremlin_url(url)
+    results: dict[str, Any] = {"in_flight": in_flight or gremlin_in_flight(url)}
+    with GraphRepository(url, timeout_s=600, in_flight=results["in_flight"]) as repo:
         repo.drop_all()
         one = _sample(reader, sample)
         # Warm the server's JIT on both paths, creating and merging; then empty the graph, so
@@ -153,7 +166,7 @@ def run(
 
         accounts = [v["entity_id"] for v in repo.list_vertices("account", 0, 200)]
         companies = [v["entity_id"] for v in repo.list_vertices("company", 0, 100_000)]
-        cached = GraphRepository(repo.url, cache_size=1024)
+        cached = GraphRepository(repo.url, cache_size=1024, in_flight=results["in_flight"])
         results["get_vertex_miss"] = _latencies(cached.get_vertex, accounts)
         hits_before = cached.cache.hits
         results["get_vertex_hit"] = _latencies(cached.get_vertex, accounts)
@@ -206,7 +219,7 @@ def report(results: dict[str, Any]) -> str:
             f"{r['batched']['elements_per_s']:>8,.0f}/s: {r['ratio']:.1f}x "
             f"({r['ratio_pipelined']:.1f}x pipelined)"
         )
-    lines.append(f"{'median of the rounds':>22}:")
+    lines.append(f"{'median of the rounds':>22}: ({results['in_flight']} in flight when pipelined)")
     for key in ("per_element", "per_element_pipelined", "batched"):
         r = results[key]
         lines.append(
@@ -226,16 +239,28 @@ def report(results: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m banking.graph.benchmark")
-    parser.add_argument("directory")
-    parser.add_argument("--gremlin", default=None)
-    parser.add_argument("--sample", type=int, default=2000)
-    parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser = argparse.ArgumentParser(prog="python tools/graph_benchmark.py", description=__doc__)
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("directory", metavar="DIR", help="dataset written by `banking generate`")
+    options.add_gremlin(parser)
+    sample = "records loaded one request per element each round"
+    options.add_number(parser, "--sample", 2000, sample)
+    options.add_batch_size(
+        parser, defaults.GRAPH_BATCH_SIZE, "graph elements (vertices and edges) per Gremlin request"
+    )
+    options.add_in_flight(parser)
+    rounds = "rounds of the three loads; the medians are reported"
+    options.add_number(parser, "--rounds", 3, rounds)
     args = parser.parse_args(argv)
-    if args.rounds < 1 or args.sample < 1 or args.batch_size < 1:
-        parser.error("--rounds, --sample and --batch-size must be >= 1")
-    print(report(run(args.directory, args.gremlin, args.sample, args.batch_size, args.rounds)))
+    results = run(
+        args.directory,
+        args.gremlin,
+        args.sample,
+        args.batch_size,
+        args.rounds,
+        in_flight=args.in_flight,
+    )
+    print(report(results))
     return 0
 
 
