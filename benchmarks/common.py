@@ -3,21 +3,27 @@
 asv runs today's ``benchmarks/`` against the package installed from every past commit, so
 nothing here imports the project at module level: each benchmark asks for the API it needs in
 ``setup`` through :func:`need`, which turns "not there yet" into ``NotImplementedError`` (asv
-records a skip, not a failure). Data is always drawn from ``SEED`` so every commit measures the
-same input.
+records a skip, not a failure); a class whose samples share data builds it in ``setup_cache``
+under :func:`data_or_reason`, which carries such a skip over to every sample. Data is always
+drawn from ``SEED`` so every commit measures the same input.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
+import inspect
+import json
 import os
 import socket
 import tempfile
+import textwrap
 import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlparse
 
@@ -80,11 +86,73 @@ def teardown_after_setup(cls: type) -> type:
     return cls
 
 
-def skip_if(reason: str | None) -> None:
-    """Re-raise, in ``setup``, a skip that ``setup_cache`` recorded (setup_cache must not raise:
-    asv counts a failing setup_cache as a failure of every benchmark that uses it)."""
-    if reason:
-        raise Skip(reason)
+def data_or_reason(cls: type) -> type:
+    """Class decorator: ``setup_cache`` builds the data every sample shares, or skips.
+
+    asv counts an exception in ``setup_cache`` as a failure of every benchmark of the class, so
+    a skip raised there (the commit lacks the API, a service is down) is returned as its reason
+    instead, and ``setup`` raises it again before it runs: every sample skips with the reason.
+    No ``setup_cache`` of the suite returns a str of its own. A function already converted (a
+    ``setup_cache`` shared with another class) is left as it is.
+    """
+    make, setup = cls.setup_cache, cls.setup
+    if not getattr(make, "_data_or_reason", False):
+
+        @functools.wraps(make)
+        def setup_cache(self: Any) -> Any:
+            try:
+                return make(self)
+            except NotImplementedError as exc:
+                return str(exc)
+
+        setup_cache._data_or_reason = True
+        cls.setup_cache = setup_cache
+    if not getattr(setup, "_data_or_reason", False):
+
+        @functools.wraps(setup)
+        def setup_with_data(self: Any, data: Any, *params: Any) -> None:
+            if isinstance(data, str):
+                raise Skip(data)
+            setup(self, data, *params)
+
+        setup_with_data._data_or_reason = True
+        cls.setup = setup_with_data
+    return keep_history(cls)
+
+
+# --- history ------------------------------------------------------------------------------------
+
+# asv keys every result by the benchmark's version: unless the benchmark sets one, a hash of the
+# source of the benchmark, its setup and its setup_cache. ``asv publish`` and the gate drop or
+# refuse a result of another version, so a change to setup that measures exactly what it did
+# would cut the committed history. history.json pins such a benchmark to the version its history
+# was recorded under, while its source is the one the pin names (``source``: see
+# ``_source_digest``); an edit of that source drops the pin, and asv's own version comes back.
+HISTORY = MappingProxyType(
+    json.loads((Path(__file__).parent / "history.json").read_text(encoding="utf-8"))["pins"]
+)
+
+
+def _source_digest(cls: type, func: Callable[..., Any]) -> str:
+    """What asv hashes for ``cls.func`` (the benchmark, setup and setup_cache, or a count's
+    ``pretty_source``), hashed here without asv: sha256, first 16 hex digits."""
+    parts = []
+    for item in (func, getattr(cls, "setup", None), getattr(cls, "setup_cache", None)):
+        if item is not None:
+            text = getattr(item, "pretty_source", None) or inspect.getsource(inspect.unwrap(item))
+            parts.append(textwrap.dedent(text))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def keep_history(cls: type) -> type:
+    """Class decorator: give each benchmark of ``cls`` that history.json pins, and whose source
+    is still the pinned one, the version its history was recorded under."""
+    prefix = f"{cls.__module__.partition('.')[2]}.{cls.__name__}."
+    for name, func in vars(cls).items():
+        pin = HISTORY.get(prefix + name)
+        if pin is not None and _source_digest(cls, func) == pin["source"]:
+            func.version = pin["version"]
+    return cls
 
 
 # --- services ---------------------------------------------------------------------------------
@@ -126,18 +194,22 @@ def require_kafka() -> str:
     return bootstrap
 
 
+def graph_repository(url: str) -> Any:
+    """A ``GraphRepository`` on the suite's Gremlin Server with two writes in flight, where this
+    commit's repository takes ``in_flight`` (147f659 on; before, it has one writer).
+
+    Two was the default from 147f659 until the default became one; the suite keeps two so its
+    history keeps one meaning. Safe here only: the project's own server runs ``gremlinPool: 1``.
+    """
+    repository = need("banking_repository", "GraphRepository")
+    if "in_flight" in inspect.signature(repository).parameters:
+        return repository(url, in_flight=2)
+    return repository(url)
+
+
 def unique_name(prefix: str) -> str:
     """A topic/group name no other run uses (names only: never part of generated data)."""
     return f"{prefix}-{os.getpid()}-{time.time_ns()}"
-
-
-def service_probe_reason(require: Callable[[], str]) -> str | None:
-    """For ``setup_cache``: the skip reason of a service probe, or None if it answers."""
-    try:
-        require()
-    except Skip as exc:
-        return str(exc)
-    return None
 
 
 # --- seeded data --------------------------------------------------------------------------------
@@ -200,14 +272,6 @@ def id_bank(persons: int = 2_000, seed: int = SEED) -> dict[str, Any]:
         "account_ids": account_ids,
         "account_owner_ids": [owners[i] for i in picks.tolist()],
     }
-
-
-def core_bank_or_reason(persons: int = 2_000, seed: int = SEED) -> dict[str, Any] | str:
-    """``core_bank`` for ``setup_cache``, or the skip reason (setup re-raises it)."""
-    try:
-        return core_bank(persons, seed)
-    except Skip as exc:
-        return str(exc)
 
 
 def make_generator(kind: str, bank: dict[str, Any] | None = None, seed: int = SEED) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import common, instructions
 
 
+@common.data_or_reason
 class Generate:
     """``XGenerator.generate_batch(n)`` (models) and ``generate_columns(n)`` (the columnar path).
 
@@ -19,11 +20,10 @@ class Generate:
     repeat = (1, 5, 2.0)
     warmup_time = 0.0
 
-    def setup_cache(self) -> dict | str:
-        return common.core_bank_or_reason()
+    def setup_cache(self) -> dict:
+        return common.core_bank()
 
-    def setup(self, bank: dict | str, kind: str, n: int) -> None:
-        common.skip_if(bank if isinstance(bank, str) else None)
+    def setup(self, bank: dict, kind: str, n: int) -> None:
         self.generator = common.make_generator(kind, bank)
         # Warm vocabularies and code paths so the first timed call is not an import.
         self.generator.generate_batch(10)
@@ -48,6 +48,7 @@ class Generate:
     track_columnar_entities_per_s.unit = "entities/s"
 
 
+@common.data_or_reason
 class GenerateLarge:
     """100,000 entities: the scale the issue's throughput and memory targets are stated at.
 
@@ -76,6 +77,7 @@ class GenerateLarge:
             pass
 
 
+@common.data_or_reason
 class GenerateAllocations:
     """Deterministic counters: tracemalloc peak of one ``generate_batch(n)`` from a fresh
     generator, and the size of the batch as JSON (both repeat exactly for the same code)."""
@@ -87,8 +89,7 @@ class GenerateAllocations:
 
     setup_cache = Generate.setup_cache
 
-    def setup(self, bank: dict | str, kind: str, n: int) -> None:
-        common.skip_if(bank if isinstance(bank, str) else None)
+    def setup(self, bank: dict, kind: str, n: int) -> None:
         self.fresh = lambda: common.make_generator(kind, bank)
         self.fresh().generate_batch(10)
 
@@ -104,6 +105,7 @@ class GenerateAllocations:
     track_json_bytes.unit = "bytes"
 
 
+@common.keep_history
 class GenerateInstructions(instructions.Twin):
     """Instructions of ``Generate``'s timed calls under callgrind: the figure that decides."""
 

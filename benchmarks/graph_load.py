@@ -28,6 +28,7 @@ def build_batch(persons: int = PERSONS, transfers: int = TRANSFERS, seed: int = 
 
 
 @common.teardown_after_setup
+@common.data_or_reason
 class Load:
     """``GraphRepository.write(batch)``: hundreds of elements per request, or one each."""
 
@@ -39,17 +40,11 @@ class Load:
     timeout = 300
 
     def setup_cache(self) -> Any:
-        try:
-            common.need("banking_repository", "GraphRepository")
-            return build_batch()
-        except common.Skip as exc:
-            return str(exc)
+        common.need("banking_repository", "GraphRepository")
+        return build_batch()
 
     def setup(self, batch: Any, mode: str) -> None:
-        common.skip_if(batch if isinstance(batch, str) else None)
-        url = common.require_gremlin()
-        repository = common.need("banking_repository", "GraphRepository")
-        self.repo = repository(url)
+        self.repo = common.graph_repository(common.require_gremlin())
         self.batch = batch
         self.batch_size = {} if mode == "batched" else {"batch_size": 1}
         self._clean()
@@ -120,6 +115,7 @@ def bank_records(persons: int = PERSONS, transfers: int = TRANSFERS, seed: int =
     }
 
 
+@common.data_or_reason
 class ClientEncode:
     """The client's share of a batched load, without a server: mapping records to graph rows
     (``to_graph_batch``) and encoding the load's requests as GraphBinary, chunked as
@@ -131,14 +127,10 @@ class ClientEncode:
     repeat = (3, 10, 3.0)
     warmup_time = 0.0
 
-    def setup_cache(self) -> dict | str:
-        try:
-            return bank_records()
-        except common.Skip as exc:
-            return str(exc)
+    def setup_cache(self) -> dict:
+        return bank_records()
 
-    def setup(self, records: dict | str, step: str) -> None:
-        common.skip_if(records if isinstance(records, str) else None)
+    def setup(self, records: dict, step: str) -> None:
         to_graph_batch = common.need("banking.graph", "to_graph_batch")
 
         def mapped() -> Any:
@@ -191,6 +183,7 @@ class ClientEncode:
     track_request_bytes.unit = "bytes"
 
 
+@common.keep_history
 class ClientEncodeInstructions(instructions.Twin):
     """Instructions of the client's mapping and encoding under callgrind."""
 

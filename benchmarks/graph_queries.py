@@ -54,8 +54,7 @@ def load_bank(url: str) -> dict[str, Any]:
     generate_bank = common.need("banking.data_generators.orchestration", "generate_bank")
     reader_cls = common.need("banking.dataset", "DatasetReader")
     to_graph_batch = common.need("banking.graph", "to_graph_batch")
-    repository = common.need("banking_repository", "GraphRepository")
-    with common.scratch_dir("queries") as tmp, repository(url) as repo:
+    with common.scratch_dir("queries") as tmp, common.graph_repository(url) as repo:
         # Start from an empty graph: the commits before the T.id change key elements by numeric
         # ids, so a bank another commit wrote is not merged but copied, and the queries would
         # traverse both copies (the benchmark server is dedicated to the suite).
@@ -104,6 +103,7 @@ def query_call(repo: Any, query: str, ids: dict[str, Any]) -> Any:
 
 
 @common.teardown_after_setup
+@common.data_or_reason
 class Queries:
     """One query per parameter; the client's time, memory and request count."""
 
@@ -114,16 +114,11 @@ class Queries:
     warmup_time = 0.0
     timeout = 180
 
-    def setup_cache(self) -> dict[str, Any] | str:
-        try:
-            return load_bank(common.require_gremlin())
-        except common.Skip as exc:
-            return str(exc)
+    def setup_cache(self) -> dict[str, Any]:
+        return load_bank(common.require_gremlin())
 
-    def setup(self, ids: dict[str, Any] | str, query: str) -> None:
-        common.skip_if(ids if isinstance(ids, str) else None)
-        repository = common.need("banking_repository", "GraphRepository")
-        self.repo = repository(common.require_gremlin())
+    def setup(self, ids: dict[str, Any], query: str) -> None:
+        self.repo = common.graph_repository(common.require_gremlin())
         self.call = query_call(self.repo, query, ids)
         self.call()  # connect and warm the server's plan for this traversal
 

@@ -30,6 +30,7 @@ def _injected_elements(result: Any) -> int:
     )
 
 
+@common.data_or_reason
 class Inject:
     """One typology, ``COUNT`` instances, into the ids of a 2,000-customer bank (seed fixed)."""
 
@@ -40,15 +41,11 @@ class Inject:
     warmup_time = 0.0
     timeout = 120
 
-    def setup_cache(self) -> dict[str, Any] | str:
-        try:
-            common.need("banking.data_generators.patterns", "inject", "PatternContext")
-            return common.id_bank()
-        except common.Skip as exc:
-            return str(exc)
+    def setup_cache(self) -> dict[str, Any]:
+        common.need("banking.data_generators.patterns", "inject", "PatternContext")
+        return common.id_bank()
 
-    def setup(self, cache: dict[str, Any] | str, typology: str) -> None:
-        common.skip_if(cache if isinstance(cache, str) else None)
+    def setup(self, cache: dict[str, Any], typology: str) -> None:
         inject, context = common.need(
             "banking.data_generators.patterns", "inject", "PatternContext"
         )
@@ -79,6 +76,7 @@ class Inject:
     track_alloc_peak_bytes.unit = "bytes"
 
 
+@common.keep_history
 class InjectInstructions(instructions.Twin):
     """Instructions of one ``inject`` call per typology under callgrind."""
 

@@ -25,6 +25,7 @@ def build_events(entity: str, n: int = EVENTS) -> list[Any]:
     ]
 
 
+@common.data_or_reason
 class Serialize:
     """One operation over 10,000 events of one entity type."""
 
@@ -34,14 +35,10 @@ class Serialize:
     repeat = (3, 10, 3.0)
     warmup_time = 0.0
 
-    def setup_cache(self) -> dict[str, list[Any]] | str:
-        try:
-            return {entity: build_events(entity) for entity in ENTITIES}
-        except common.Skip as exc:
-            return str(exc)
+    def setup_cache(self) -> dict[str, list[Any]]:
+        return {entity: build_events(entity) for entity in ENTITIES}
 
-    def setup(self, cache: dict[str, list[Any]] | str, operation: str, entity: str) -> None:
-        common.skip_if(cache if isinstance(cache, str) else None)
+    def setup(self, cache: dict[str, list[Any]], operation: str, entity: str) -> None:
         event_cls = common.need("banking.streaming.events", "EntityEvent")
         events = cache[entity]
         if operation == "to_bytes":
@@ -80,6 +77,7 @@ class Serialize:
     track_alloc_peak_bytes.unit = "bytes"
 
 
+@common.keep_history
 class SerializeInstructions(instructions.Twin):
     """Instructions of serialising and parsing 10,000 events under callgrind."""
 

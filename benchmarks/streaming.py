@@ -24,6 +24,7 @@ def _topics(producer: Any, entities: list[str]) -> list[str]:
 
 
 @common.teardown_after_setup
+@common.data_or_reason
 class Produce:
     """``send_batch`` of 10,000 transaction events then ``flush`` (acks=all, idempotent)."""
 
@@ -34,15 +35,11 @@ class Produce:
     warmup_time = 0.0
     timeout = 240
 
-    def setup_cache(self) -> list[Any] | str:
-        try:
-            common.need("banking.streaming", "EntityProducer")
-            return build_events("transaction", PRODUCE_EVENTS)
-        except common.Skip as exc:
-            return str(exc)
+    def setup_cache(self) -> list[Any]:
+        common.need("banking.streaming", "EntityProducer")
+        return build_events("transaction", PRODUCE_EVENTS)
 
-    def setup(self, events: list[Any] | str, codec: str) -> None:
-        common.skip_if(events if isinstance(events, str) else None)
+    def setup(self, events: list[Any], codec: str) -> None:
         self.bootstrap = common.require_kafka()
         producer_cls = common.need("banking.streaming", "EntityProducer")
         self.events = events
@@ -115,6 +112,7 @@ def _consume_events() -> list[Any]:
 
 
 @common.teardown_after_setup
+@common.data_or_reason
 class Consume:
     """``GraphSinkConsumer.run()`` from the first offset until caught up: decode, batch into
     graph upserts, commit. Setup (untimed) produces the events to a fresh topic."""
@@ -125,23 +123,18 @@ class Consume:
     timeout = 300
     ENTITIES = ("persons", "companies", "accounts", "transactions")
 
-    def setup_cache(self) -> list[Any] | str:
-        try:
-            common.need("banking.streaming.consumer", "GraphSinkConsumer")
-            common.need("banking.streaming.sink", "RepositorySink")
-            common.need("banking_repository", "GraphRepository")
-            return _consume_events()
-        except common.Skip as exc:
-            return str(exc)
+    def setup_cache(self) -> list[Any]:
+        common.need("banking.streaming.consumer", "GraphSinkConsumer")
+        common.need("banking.streaming.sink", "RepositorySink")
+        common.need("banking_repository", "GraphRepository")
+        return _consume_events()
 
-    def setup(self, events: list[Any] | str) -> None:
-        common.skip_if(events if isinstance(events, str) else None)
+    def setup(self, events: list[Any]) -> None:
         self.bootstrap = common.require_kafka()
         url = common.require_gremlin()
         producer_cls = common.need("banking.streaming", "EntityProducer")
         consumer_cls = common.need("banking.streaming.consumer", "GraphSinkConsumer")
         sink_cls = common.need("banking.streaming.sink", "RepositorySink")
-        repository = common.need("banking_repository", "GraphRepository")
         prefix = common.unique_name("asv-consume") + "."
         self.events = events
         with producer_cls(self.bootstrap, topic_prefix=prefix) as producer:
@@ -149,7 +142,7 @@ class Consume:
             producer.send_batch(events)
             producer.flush()
             self.topics = _topics(producer, list(self.ENTITIES))
-        self.repo = repository(url)
+        self.repo = common.graph_repository(url)
         self._clean()
         self.consumer = consumer_cls(
             sink_cls(self.repo),

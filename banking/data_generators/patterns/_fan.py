@@ -5,36 +5,26 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
+from banking.data_generators.patterns import params
 from banking.data_generators.patterns.builder import DAY, Instance, iso
 from banking.data_generators.patterns.context import PatternContext
-from banking.data_generators.patterns.params import (
-    CHANNELS,
-    CURRENCIES,
-    check_amounts,
-    check_range,
-    check_window,
-    need,
-)
 
 DEFAULTS = MappingProxyType(
     {
         "min_degree": 5,
         "max_degree": 12,
         "window_days": 3,
-        "amount_min": 500.0,
-        "amount_max": 9_000.0,
-        "channel": "wire",
-        "currency": "USD",
+        **params.transfers(500.0, 9_000.0, channel="wire"),
     }
 )
-CHOICES = {"channel": CHANNELS, "currency": CURRENCIES}
+CHOICES = params.TRANSFER_CHOICES
 
 
 def validate(name: str, p: dict[str, Any], ctx: PatternContext) -> None:
-    check_range(p, name, "min_degree", "max_degree", 2)
-    check_amounts(p, name)
-    check_window(ctx, name, p["window_days"] * DAY, p["max_degree"])
-    need(ctx, name, accounts=p["max_degree"] + 1)
+    params.check_range(p, name, "min_degree", "max_degree", 2)
+    params.check_transfers(p, name)
+    params.check_window(ctx, name, p["window_days"] * DAY, p["max_degree"])
+    params.need(ctx, name, accounts=p["max_degree"] + 1)
 
 
 def build(inst: Instance, p: dict[str, Any], *, inbound: bool) -> dict[str, Any]:

@@ -5,16 +5,9 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
+from banking.data_generators.patterns import params
 from banking.data_generators.patterns.builder import DAY, Instance, iso
 from banking.data_generators.patterns.context import PatternContext
-from banking.data_generators.patterns.params import (
-    CHANNELS,
-    CURRENCIES,
-    check_amounts,
-    check_range,
-    check_window,
-    need,
-)
 
 NAME = "bipartite"
 DEFAULTS = MappingProxyType(
@@ -24,21 +17,18 @@ DEFAULTS = MappingProxyType(
         "min_receivers": 2,
         "max_receivers": 5,
         "window_days": 7,
-        "amount_min": 500.0,
-        "amount_max": 9_000.0,
-        "channel": "wire",
-        "currency": "USD",
+        **params.transfers(500.0, 9_000.0, channel="wire"),
     }
 )
-CHOICES = {"channel": CHANNELS, "currency": CURRENCIES}
+CHOICES = params.TRANSFER_CHOICES
 
 
 def validate(p: dict[str, Any], ctx: PatternContext) -> None:
-    check_range(p, NAME, "min_senders", "max_senders", 1)
-    check_range(p, NAME, "min_receivers", "max_receivers", 1)
-    check_amounts(p, NAME)
-    check_window(ctx, NAME, p["window_days"] * DAY, p["max_senders"] * p["max_receivers"])
-    need(ctx, NAME, accounts=p["max_senders"] + p["max_receivers"])
+    params.check_range(p, NAME, "min_senders", "max_senders", 1)
+    params.check_range(p, NAME, "min_receivers", "max_receivers", 1)
+    params.check_transfers(p, NAME)
+    params.check_window(ctx, NAME, p["window_days"] * DAY, p["max_senders"] * p["max_receivers"])
+    params.need(ctx, NAME, accounts=p["max_senders"] + p["max_receivers"])
 
 
 def build(inst: Instance, p: dict[str, Any]) -> dict[str, Any]:

@@ -169,6 +169,24 @@ class Instance:
         self.touch_accounts(from_account, to_account)
         return txn.txn_id
 
+    def hops(
+        self, path: list[str], times: list[datetime], amount: float, p: dict[str, Any]
+    ) -> tuple[list[str], list[float]]:
+        """Transfers along ``path``, hop ``k`` at ``times[k]``, each sending what the previous
+        one sent less a fee (``p``'s fee range, channel and currency): the money decays on its
+        way. Returns the transaction ids and the amounts sent."""
+        txns, amounts = [], []
+        channel, currency = p["channel"], p["currency"]
+        for hop, moment in enumerate(times):
+            txns.append(
+                self.transfer(
+                    path[hop], path[hop + 1], amount, moment, channel=channel, currency=currency
+                )
+            )
+            amounts.append(amount)
+            amount = self.after_fee(amount, p["min_fee"], p["max_fee"])
+        return txns, amounts
+
     def link(
         self, owner_id: str, company_id: str, pct: float, *, is_nominee: bool = False
     ) -> OwnershipLink:

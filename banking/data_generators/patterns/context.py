@@ -7,17 +7,9 @@ from datetime import date
 
 import numpy as np
 
+from banking import models
 from banking.data_generators import REFERENCE_DATE
 from banking.errors import UsageError
-from banking.models import (
-    Account,
-    Communication,
-    Company,
-    OwnershipLink,
-    Pattern,
-    Person,
-    Transaction,
-)
 
 
 def _as_ids(values: object, name: str) -> np.ndarray:
@@ -63,13 +55,13 @@ class PatternContext:
 class InjectedPatterns:
     """Ground truth plus every element the typologies created, as validated models."""
 
-    patterns: list[Pattern] = field(default_factory=list)
-    persons: list[Person] = field(default_factory=list)
-    companies: list[Company] = field(default_factory=list)
-    accounts: list[Account] = field(default_factory=list)
-    transactions: list[Transaction] = field(default_factory=list)
-    ownership_links: list[OwnershipLink] = field(default_factory=list)
-    communications: list[Communication] = field(default_factory=list)
+    patterns: list[models.Pattern] = field(default_factory=list)
+    persons: list[models.Person] = field(default_factory=list)
+    companies: list[models.Company] = field(default_factory=list)
+    accounts: list[models.Account] = field(default_factory=list)
+    transactions: list[models.Transaction] = field(default_factory=list)
+    ownership_links: list[models.OwnershipLink] = field(default_factory=list)
+    communications: list[models.Communication] = field(default_factory=list)
 
     def extend(self, other: InjectedPatterns) -> None:
         """Append everything ``other`` holds (in order)."""

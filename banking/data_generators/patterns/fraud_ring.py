@@ -11,16 +11,9 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
-from banking.data_generators.patterns import vocab
+from banking.data_generators.patterns import params, vocab
 from banking.data_generators.patterns.builder import DAY, Instance, iso
 from banking.data_generators.patterns.context import PatternContext
-from banking.data_generators.patterns.params import (
-    CURRENCIES,
-    check_amounts,
-    check_range,
-    check_window,
-    require,
-)
 
 NAME = "fraud_ring"
 SHARED = ("address", "phone", "both")
@@ -37,16 +30,16 @@ DEFAULTS = MappingProxyType(
         "currency": "USD",
     }
 )
-CHOICES = {"shared": (*SHARED, "random"), "currency": CURRENCIES}
+CHOICES = {"shared": (*SHARED, "random"), "currency": params.CURRENCIES}
 
 
 def validate(p: dict[str, Any], ctx: PatternContext) -> None:
-    check_range(p, NAME, "min_members", "max_members", 2)
+    params.check_range(p, NAME, "min_members", "max_members", 2)
     for key in ("transfers_per_member", "communications_per_member"):
-        require(p[key] >= 0, NAME, f"{key} must be at least 0, got {p[key]}")
-    check_amounts(p, NAME)
+        params.require(p[key] >= 0, NAME, f"{key} must be at least 0, got {p[key]}")
+    params.check_amounts(p, NAME)
     events = p["max_members"] * (p["transfers_per_member"] + p["communications_per_member"])
-    check_window(ctx, NAME, p["window_days"] * DAY, events)
+    params.check_window(ctx, NAME, p["window_days"] * DAY, events)
 
 
 def _distinct(inst: Instance, n: int, make: Any) -> list[str]:

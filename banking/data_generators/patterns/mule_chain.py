@@ -10,17 +10,9 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
+from banking.data_generators.patterns import params
 from banking.data_generators.patterns.builder import Instance, iso
 from banking.data_generators.patterns.context import PatternContext
-from banking.data_generators.patterns.params import (
-    CHANNELS,
-    CURRENCIES,
-    check_amounts,
-    check_fees,
-    check_range,
-    check_window,
-    need,
-)
 
 NAME = "mule_chain"
 DEFAULTS = MappingProxyType(
@@ -29,23 +21,17 @@ DEFAULTS = MappingProxyType(
         "max_mules": 6,
         "new_mules": True,
         "window_hours": 72,
-        "amount_min": 2_000.0,
-        "amount_max": 20_000.0,
-        "min_fee": 0.01,
-        "max_fee": 0.05,
-        "channel": "online",
-        "currency": "USD",
+        **params.transfers(2_000.0, 20_000.0, fees=(0.01, 0.05), channel="online"),
     }
 )
-CHOICES = {"channel": CHANNELS, "currency": CURRENCIES}
+CHOICES = params.TRANSFER_CHOICES
 
 
 def validate(p: dict[str, Any], ctx: PatternContext) -> None:
-    check_range(p, NAME, "min_mules", "max_mules", 1)
-    check_amounts(p, NAME)
-    check_fees(p, NAME)
-    check_window(ctx, NAME, p["window_hours"] * 3600, p["max_mules"] + 1)
-    need(ctx, NAME, accounts=2 + (0 if p["new_mules"] else p["max_mules"]))
+    params.check_range(p, NAME, "min_mules", "max_mules", 1)
+    params.check_transfers(p, NAME)
+    params.check_window(ctx, NAME, p["window_hours"] * 3600, p["max_mules"] + 1)
+    params.need(ctx, NAME, accounts=2 + (0 if p["new_mules"] else p["max_mules"]))
 
 
 def build(inst: Instance, p: dict[str, Any]) -> dict[str, Any]:
@@ -67,19 +53,7 @@ def build(inst: Instance, p: dict[str, Any]) -> dict[str, Any]:
     path = [source, *mule_accounts, destination]
     times = inst.times(len(path) - 1, start, end)
     amount = inst.amounts(1, p["amount_min"], p["amount_max"])[0]
-    txns = []
-    for hop, moment in enumerate(times):
-        txns.append(
-            inst.transfer(
-                path[hop],
-                path[hop + 1],
-                amount,
-                moment,
-                channel=p["channel"],
-                currency=p["currency"],
-            )
-        )
-        amount = inst.after_fee(amount, p["min_fee"], p["max_fee"])
+    txns, _ = inst.hops(path, times, amount, p)
     return {
         "path": path,
         "source": source,

@@ -21,9 +21,9 @@ from itertools import pairwise
 from types import MappingProxyType
 from typing import Any
 
+from banking.data_generators.patterns import params
 from banking.data_generators.patterns.builder import Instance
 from banking.data_generators.patterns.context import PatternContext
-from banking.data_generators.patterns.params import check_range, need, require
 from banking.models import OwnershipLink
 
 NAME = "ownership_chain"
@@ -33,12 +33,12 @@ DECIMALS = 9  # effective percentages are rounded to this many places
 
 
 def validate(p: dict[str, Any], ctx: PatternContext) -> None:
-    require(
+    params.require(
         0.0 < p["threshold"] <= 100.0, NAME, f"threshold must be in (0, 100], got {p['threshold']}"
     )
-    check_range(p, NAME, "min_shell_depth", "max_shell_depth", 1)
-    require(p["max_shell_depth"] <= 20, NAME, "max_shell_depth must be at most 20")
-    need(ctx, NAME, persons=5)
+    params.check_range(p, NAME, "min_shell_depth", "max_shell_depth", 1)
+    params.require(p["max_shell_depth"] <= 20, NAME, "max_shell_depth must be at most 20")
+    params.need(ctx, NAME, persons=5)
 
 
 def effective_ownership(

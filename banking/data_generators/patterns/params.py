@@ -7,6 +7,7 @@ expected, any real number where a float is); every problem is a one-line ``Usage
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, get_args
 
 import numpy as np
@@ -17,6 +18,29 @@ from banking.models import ISO_CURRENCIES, Channel
 
 CHANNELS: tuple[str, ...] = get_args(Channel)
 CURRENCIES: tuple[str, ...] = tuple(sorted(ISO_CURRENCIES))
+# The choices of every typology whose transfers all go by one channel in one currency.
+TRANSFER_CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"channel": CHANNELS, "currency": CURRENCIES}
+)
+
+
+def transfers(
+    amount_min: float,
+    amount_max: float,
+    *,
+    channel: str,
+    fees: tuple[float, float] | None = None,
+    currency: str = "USD",
+) -> dict[str, Any]:
+    """A typology's transfer parameters, in the order every typology lists them (last, so the
+    ground truth's ``parameters`` keep their order): the amount range, the fee range where each
+    hop keeps a cut, then channel and currency. ``check_transfers`` validates them."""
+    params: dict[str, Any] = {"amount_min": amount_min, "amount_max": amount_max}
+    if fees is not None:
+        params["min_fee"], params["max_fee"] = fees
+    params["channel"] = channel
+    params["currency"] = currency
+    return params
 
 
 def _coerce(name: str, default: Any, value: Any, typology: str) -> Any:
@@ -102,6 +126,13 @@ def check_fees(p: Mapping[str, Any], typology: str) -> None:
         typology,
         f"fees must satisfy 0 <= min_fee <= max_fee < 1, got {p['min_fee']}, {p['max_fee']}",
     )
+
+
+def check_transfers(p: Mapping[str, Any], typology: str) -> None:
+    """The amount range, and the fee range where the typology has one (see ``transfers``)."""
+    check_amounts(p, typology)
+    if "min_fee" in p:
+        check_fees(p, typology)
 
 
 def check_window(ctx: PatternContext, typology: str, seconds: int, events: int) -> None:

@@ -9,17 +9,9 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
+from banking.data_generators.patterns import params
 from banking.data_generators.patterns.builder import DAY, Instance, iso
 from banking.data_generators.patterns.context import PatternContext
-from banking.data_generators.patterns.params import (
-    CHANNELS,
-    CURRENCIES,
-    check_amounts,
-    check_fees,
-    check_range,
-    check_window,
-    need,
-)
 
 NAME = "scatter_gather"
 DEFAULTS = MappingProxyType(
@@ -27,23 +19,17 @@ DEFAULTS = MappingProxyType(
         "min_intermediates": 3,
         "max_intermediates": 8,
         "window_days": 10,
-        "amount_min": 1_000.0,
-        "amount_max": 9_500.0,
-        "min_fee": 0.0,
-        "max_fee": 0.05,
-        "channel": "wire",
-        "currency": "USD",
+        **params.transfers(1_000.0, 9_500.0, fees=(0.0, 0.05), channel="wire"),
     }
 )
-CHOICES = {"channel": CHANNELS, "currency": CURRENCIES}
+CHOICES = params.TRANSFER_CHOICES
 
 
 def validate(p: dict[str, Any], ctx: PatternContext) -> None:
-    check_range(p, NAME, "min_intermediates", "max_intermediates", 1)
-    check_amounts(p, NAME)
-    check_fees(p, NAME)
-    check_window(ctx, NAME, p["window_days"] * DAY, 2 * p["max_intermediates"])
-    need(ctx, NAME, accounts=p["max_intermediates"] + 2)
+    params.check_range(p, NAME, "min_intermediates", "max_intermediates", 1)
+    params.check_transfers(p, NAME)
+    params.check_window(ctx, NAME, p["window_days"] * DAY, 2 * p["max_intermediates"])
+    params.need(ctx, NAME, accounts=p["max_intermediates"] + 2)
 
 
 def build(inst: Instance, p: dict[str, Any]) -> dict[str, Any]:

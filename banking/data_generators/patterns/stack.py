@@ -10,16 +10,9 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
+from banking.data_generators.patterns import params
 from banking.data_generators.patterns.builder import DAY, Instance, iso
 from banking.data_generators.patterns.context import PatternContext
-from banking.data_generators.patterns.params import (
-    CHANNELS,
-    CURRENCIES,
-    check_amounts,
-    check_range,
-    check_window,
-    need,
-)
 
 NAME = "stack"
 DEFAULTS = MappingProxyType(
@@ -29,22 +22,19 @@ DEFAULTS = MappingProxyType(
         "min_width": 2,
         "max_width": 4,
         "window_days": 14,
-        "amount_min": 500.0,
-        "amount_max": 9_000.0,
-        "channel": "wire",
-        "currency": "USD",
+        **params.transfers(500.0, 9_000.0, channel="wire"),
     }
 )
-CHOICES = {"channel": CHANNELS, "currency": CURRENCIES}
+CHOICES = params.TRANSFER_CHOICES
 
 
 def validate(p: dict[str, Any], ctx: PatternContext) -> None:
-    check_range(p, NAME, "min_layers", "max_layers", 3)
-    check_range(p, NAME, "min_width", "max_width", 1)
-    check_amounts(p, NAME)
+    params.check_range(p, NAME, "min_layers", "max_layers", 3)
+    params.check_range(p, NAME, "min_width", "max_width", 1)
+    params.check_transfers(p, NAME)
     steps = p["max_layers"] - 1
-    check_window(ctx, NAME, p["window_days"] * DAY, steps * p["max_width"] ** 2)
-    need(ctx, NAME, accounts=p["max_layers"] * p["max_width"])
+    params.check_window(ctx, NAME, p["window_days"] * DAY, steps * p["max_width"] ** 2)
+    params.need(ctx, NAME, accounts=p["max_layers"] * p["max_width"])
 
 
 def build(inst: Instance, p: dict[str, Any]) -> dict[str, Any]:

@@ -11,16 +11,9 @@ import math
 from types import MappingProxyType
 from typing import Any
 
+from banking.data_generators.patterns import params
 from banking.data_generators.patterns.builder import DAY, Instance, iso
 from banking.data_generators.patterns.context import PatternContext
-from banking.data_generators.patterns.params import (
-    CHANNELS,
-    CURRENCIES,
-    check_range,
-    check_window,
-    need,
-    require,
-)
 
 NAME = "structuring"
 DEFAULTS = MappingProxyType(
@@ -35,26 +28,30 @@ DEFAULTS = MappingProxyType(
         "currency": "USD",
     }
 )
-CHOICES = {"channel": CHANNELS, "currency": CURRENCIES}
+CHOICES = params.TRANSFER_CHOICES
 
 
 def validate(p: dict[str, Any], ctx: PatternContext) -> None:
-    require(p["threshold"] >= 1.0, NAME, f"threshold must be at least 1, got {p['threshold']}")
-    check_range(p, NAME, "min_deposits", "max_deposits", 2)
-    require(p["max_smurfs"] >= 1, NAME, f"max_smurfs must be at least 1, got {p['max_smurfs']}")
-    require(
+    params.require(
+        p["threshold"] >= 1.0, NAME, f"threshold must be at least 1, got {p['threshold']}"
+    )
+    params.check_range(p, NAME, "min_deposits", "max_deposits", 2)
+    params.require(
+        p["max_smurfs"] >= 1, NAME, f"max_smurfs must be at least 1, got {p['max_smurfs']}"
+    )
+    params.require(
         0.0 < p["min_fraction"] < 1.0 and p["min_deposits"] * p["min_fraction"] > 1.0,
         NAME,
         "min_fraction must be in (0, 1) with min_deposits * min_fraction > 1 "
         f"(so the deposits sum over the threshold), got {p['min_fraction']}",
     )
-    require(
+    params.require(
         math.ceil(p["min_fraction"] * p["threshold"] * 100) < math.ceil(p["threshold"] * 100),
         NAME,
         "no whole-cent amount lies in [min_fraction * threshold, threshold)",
     )
-    check_window(ctx, NAME, p["window_days"] * DAY, p["max_deposits"])
-    need(ctx, NAME, accounts=1 + min(p["max_smurfs"], p["max_deposits"]))
+    params.check_window(ctx, NAME, p["window_days"] * DAY, p["max_deposits"])
+    params.need(ctx, NAME, accounts=1 + min(p["max_smurfs"], p["max_deposits"]))
 
 
 def build(inst: Instance, p: dict[str, Any]) -> dict[str, Any]:
