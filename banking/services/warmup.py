@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from banking.defaults import OWN_SERVER_IN_FLIGHT
 from banking.errors import ServiceUnavailable, UsageError
 
 LABEL = "warmup"  # vertex label; ids carry the WARM- prefix, which no generated id has
@@ -54,7 +55,9 @@ def gremlin(url: str, seconds: float) -> int:
     for edge in edges:
         edge["from_label"] = edge["to_label"] = LABEL
     going, written = _until(seconds), 0
-    with GraphRepository(url) as repo:
+    # Warm-up targets the project's own server (gremlinPool: 1), so it warms the pipelined path
+    # that load and consume use there.
+    with GraphRepository(url, in_flight=OWN_SERVER_IN_FLIGHT) as repo:
         try:
             while going():
                 written += repo.upsert_vertices(LABEL, vertices)

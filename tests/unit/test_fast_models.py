@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+import samples
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator
 
 from banking.data_generators.core import (
@@ -29,7 +30,6 @@ from banking.models import (
     Transaction,
     Typology,
 )
-from banking.streaming import samples
 from banking.streaming.events import EntityEvent, event_from_record
 
 TXN = {
