@@ -84,20 +84,12 @@ class ColumnGenerator(Generic[M]):
 
     def iter_batches(self, n: int, batch_size: int = 10_000) -> Iterator[list[M]]:
         """``n`` models in lists of at most ``batch_size``: memory bounded by one batch."""
-        remaining = check_count(n)
-        size = check_batch_size(batch_size)
-        while remaining:
-            take = min(size, remaining)
-            remaining -= take
+        for take in _batch_sizes(n, batch_size):
             yield self.generate_batch(take)
 
     def iter_columns(self, n: int, batch_size: int = 10_000) -> Iterator[dict[str, np.ndarray]]:
         """Like ``iter_batches`` but yields column dicts (the fast path for bulk writers)."""
-        remaining = check_count(n)
-        size = check_batch_size(batch_size)
-        while remaining:
-            take = min(size, remaining)
-            remaining -= take
+        for take in _batch_sizes(n, batch_size):
             yield self.generate_columns(take)
 
     @classmethod
@@ -152,3 +144,14 @@ def construct_models(
 
 
 ONE_DAY = timedelta(days=1)
+
+
+def _batch_sizes(n: int, batch_size: int) -> Iterator[int]:
+    """The sizes of the batches ``n`` items come in, each at most ``batch_size`` (both checked
+    when the first batch is asked for, as before)."""
+    remaining = check_count(n)
+    size = check_batch_size(batch_size)
+    while remaining:
+        take = min(size, remaining)
+        remaining -= take
+        yield take
