@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 
 from banking.errors import UsageError
 from banking.streaming.batches import ConsumerStats
+from banking.streaming.delivery import KafkaUnavailable, describe
 from banking.streaming.dlq import dead_letter_headers
-from banking.streaming.producer import START_ADVICE, KafkaUnavailable, describe
+from banking.streaming.topics import START_ADVICE
 
 T = TypeVar("T")
 # What to do after a broker failure: the tail of those messages.
