@@ -7,32 +7,25 @@ requests; with ``in_flight=2`` a batched write keeps a second request in flight 
 see ``submit_each``) whose handshake, reads and writes all have timeouts, rebuilds them after
 a transport failure, retries transient failures with exponential backoff, and turns "still
 failing" into ``GraphUnavailable``. Server side errors (a bad traversal) are not retried:
-repeating them cannot help.
+repeating them cannot help. The bounded transport and the bytecode client are in
+``transport.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import atexit
 import contextlib
 import logging
 import socket
 import struct
 import threading
 import time
-import uuid
-import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future
 from typing import Any
 from urllib.parse import urlparse
 
 import aiohttp
-from gremlin_python.driver.aiohttp.transport import AiohttpTransport
-from gremlin_python.driver.client import Client
 from gremlin_python.driver.protocol import GremlinServerError
-from gremlin_python.driver.request import RequestMessage
 from gremlin_python.driver.resultset import ResultSet
 from gremlin_python.driver.serializer import GraphBinarySerializersV1
 from gremlin_python.process.traversal import Bytecode, Traverser
@@ -40,6 +33,8 @@ from gremlin_python.process.traversal import Bytecode, Traverser
 from banking.errors import UsageError
 from banking_repository.errors import GraphQueryError, GraphUnavailable
 from banking_repository.fast_writer import FastGraphBinaryWriter
+from banking_repository.transport import CLOSE_TIMEOUT_S as CLOSE_TIMEOUT_S  # re-exported
+from banking_repository.transport import BoundedTransport, BytecodeClient
 
 # Failures to reach the server (not of the traversal, not a timeout): worth a reconnect and a
 # retry. Connection-level timeouts (the TCP probe) are OSErrors too and are retried.
@@ -62,108 +57,6 @@ def quiet_server_errors() -> Iterator[None]:
         yield
     finally:
         logger.removeFilter(_not_a_server_error)
-
-
-# How long closing a websocket may wait for the server's goodbye (a dead server sends none).
-CLOSE_TIMEOUT_S = 2.0
-
-# Every transport not yet closed, so that none is left to the garbage collector at exit.
-_OPEN_TRANSPORTS: weakref.WeakSet[_BoundedTransport] = weakref.WeakSet()
-
-
-class _BoundedTransport(AiohttpTransport):
-    """The aiohttp transport with a bounded websocket handshake (the stock one can wait minutes)
-    and a close that always finishes.
-
-    The stock ``close`` stops at the first error (closing the websocket of a server that died
-    raises), and a failed handshake leaves its session open: the aiohttp session and the event
-    loop are then left to the garbage collector, which at interpreter exit prints "Unclosed
-    client session" and ``Exception ignored ... Invalid file descriptor: -1`` after the CLI's
-    one-line error. Here every close releases the websocket, the session and the loop, and
-    never raises.
-    """
-
-    def __init__(self, connect_timeout_s: float, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._connect_timeout_s = connect_timeout_s
-        _OPEN_TRANSPORTS.add(self)
-
-    def connect(self, url: str, headers: Any = None) -> None:
-        async def handshake() -> None:
-            timeout = aiohttp.ClientTimeout(
-                total=None, connect=self._connect_timeout_s, sock_connect=self._connect_timeout_s
-            )
-            self._client_session = aiohttp.ClientSession(loop=self._loop, timeout=timeout)
-            self._websocket = await self._client_session.ws_connect(
-                url, **self._aiohttp_kwargs, headers=headers
-            )
-
-        try:
-            self._loop.run_until_complete(handshake())
-        except BaseException:
-            self.close()  # a failed handshake keeps nothing open
-            raise
-
-    def close(self) -> None:
-        loop = getattr(self, "_loop", None)
-        # A loop running in another thread (a read in progress) is closed by the next close,
-        # once that thread is done: the client's close waits for it, see _drop_clients.
-        if loop is None or loop.is_closed() or loop.is_running():
-            return
-        try:
-            with contextlib.suppress(Exception):
-                loop.run_until_complete(self._release())
-            with contextlib.suppress(Exception):
-                loop.run_until_complete(loop.shutdown_asyncgens())
-        finally:
-            loop.close()
-            _OPEN_TRANSPORTS.discard(self)
-
-    async def _release(self) -> None:
-        websocket, session = self._websocket, self._client_session
-        if websocket is not None and not websocket.closed:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(websocket.close(), CLOSE_TIMEOUT_S)
-        if session is not None and not session.closed:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(session.close(), CLOSE_TIMEOUT_S)
-        # Whatever aiohttp left scheduled (a reader of the dead socket) ends here, not in a
-        # "Task was destroyed but it is pending" at exit.
-        current = asyncio.current_task()
-        leftover = [t for t in asyncio.all_tasks() if t is not current]
-        for task in leftover:
-            task.cancel()
-        if leftover:
-            await asyncio.gather(*leftover, return_exceptions=True)
-
-
-@atexit.register
-def _close_open_transports() -> None:
-    """Close what a caller left open (a repository never closed) before the interpreter's
-    teardown would, noisily. Runs after the executors' threads have been joined."""
-    for transport in list(_OPEN_TRANSPORTS):
-        with contextlib.suppress(Exception):
-            transport.close()
-
-
-class _Client(Client):
-    """``Client`` that sends prepared bytecode requests, minus the eager ``str(message)`` of
-    its debug log, which renders a whole batch of rows as text on every request even with
-    logging off."""
-
-    def request(self, bytecode: Bytecode) -> RequestMessage:
-        args = {
-            "gremlin": bytecode,
-            "aliases": {"g": self._traversal_source},
-            # Set here, not at sending, so the request can be encoded ahead under its id.
-            "requestId": str(uuid.uuid4()),
-        }
-        return RequestMessage(processor="traversal", op="bytecode", args=args)
-
-    def send(self, request: RequestMessage) -> Future:
-        if self.is_closed():
-            raise RuntimeError("Client is closed")
-        return self._pool.get(True).write(request)
 
 
 def _expand(raw: list[Any]) -> list[Any]:
@@ -233,10 +126,10 @@ class GremlinConnection:
         self._in_flight = in_flight
         # One single-connection client per request slot, opened when first needed: single
         # requests always use the first, so they never meet a cold second connection.
-        self._clients: list[_Client | None] = [None] * in_flight
+        self._clients: list[BytecodeClient | None] = [None] * in_flight
         # The transports each slot's client has made: closed with it, even one whose
         # connection a failure kept out of the client's pool (Client.close skips those).
-        self._transports: list[list[_BoundedTransport]] = [[] for _ in range(in_flight)]
+        self._transports: list[list[BoundedTransport]] = [[] for _ in range(in_flight)]
         self._lock = threading.RLock()
         # One serialiser for the connection's life (its writer caches encoded map keys).
         self._serializer = GraphBinarySerializersV1(writer=FastGraphBinaryWriter())
@@ -359,7 +252,7 @@ class GremlinConnection:
             f"Gremlin Server at {self.url} did not answer within {self._timeout_s} s"
         )
 
-    def _ensure_client(self, slot: int = 0) -> _Client:
+    def _ensure_client(self, slot: int = 0) -> BytecodeClient:
         client = self._clients[slot]
         if client is None:
             # A plain TCP probe first: it fails fast and cleanly on a closed or filtered port.
@@ -373,9 +266,9 @@ class GremlinConnection:
             connect_timeout = self._connect_timeout_s
             made = self._transports[slot]
 
-            def transport() -> _BoundedTransport:
+            def transport() -> BoundedTransport:
                 made.append(
-                    _BoundedTransport(
+                    BoundedTransport(
                         connect_timeout,
                         read_timeout=timeout,
                         write_timeout=timeout,
@@ -384,7 +277,7 @@ class GremlinConnection:
                 )
                 return made[-1]
 
-            client = self._clients[slot] = _Client(
+            client = self._clients[slot] = BytecodeClient(
                 self.url,
                 self._source,
                 pool_size=1,

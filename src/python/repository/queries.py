@@ -1,5 +1,7 @@
 """AML query traversals and the shaping of their results into plain Python values.
 
+Fan-in/out, cycles, beneficial owners, shared attributes and structuring; the point reads and
+pages are in ``lookups.py``, the labels and shared steps in ``steps.py`` (both re-exported here).
 Natural keys are element ids (``T.id`` = ``entity_id`` / ``edge_id``), so traversals start from
 ``V(id)``, order by ``T.id`` and name elements by ``id()``: no property reads for keys.
 Builders take a remote-less ``GraphTraversalSource`` and return bytecode-ready traversals whose
@@ -18,19 +20,30 @@ from typing import Any
 
 from gremlin_python.process.graph_traversal import GraphTraversal, __
 from gremlin_python.process.graph_traversal import GraphTraversalSource as Source
-from gremlin_python.process.traversal import Column, Direction, Operator, P, Scope, T
+from gremlin_python.process.traversal import Column, Operator, P, Scope, T
 from gremlin_python.statics import long
 
-from banking.entities import BY_PLURAL
-
-# The labels the queries walk, from the entity table.
-PERSON = BY_PLURAL["persons"].vertex
-COMPANY = BY_PLURAL["companies"].vertex
-ACCOUNT = BY_PLURAL["accounts"].vertex
-TRANSFER = BY_PLURAL["transactions"].edge
-OWNS_SHARE = BY_PLURAL["ownership_links"].edge
-KEY = "entity_id"
-EDGE_KEY = "edge_id"
+# The point reads and the labels moved to lookups.py and steps.py; re-exported (redundant
+# aliases) so ``queries.get_vertex``, ``queries.PERSON`` and the rest keep working.
+from banking_repository.lookups import account_summary as account_summary
+from banking_repository.lookups import edge_dict as edge_dict
+from banking_repository.lookups import edges_of as edges_of
+from banking_repository.lookups import get_edge as get_edge
+from banking_repository.lookups import get_vertex as get_vertex
+from banking_repository.lookups import list_vertices as list_vertices
+from banking_repository.lookups import neighbours as neighbours
+from banking_repository.lookups import vertex_dict as vertex_dict
+from banking_repository.steps import (
+    ACCOUNT,
+    COMPANY,
+    EDGE_KEY,
+    OWNS_SHARE,
+    PERSON,
+    TRANSFER,
+    in_window,
+    vertex,
+)
+from banking_repository.steps import KEY as KEY
 
 # Relative tolerance when comparing an effective ownership with the threshold: 0.5 * 0.5 must
 # count as 25 % even though the floating-point product may land a hair below it.
@@ -86,62 +99,10 @@ class StructuringCase:
 # --------------------------------------------------------------------------- helpers
 
 
-def _direction(direction: str) -> Direction:
-    try:
-        return {"out": Direction.OUT, "in": Direction.IN, "both": Direction.BOTH}[direction]
-    except KeyError:
-        raise ValueError(f"direction must be 'out', 'in' or 'both', not {direction!r}") from None
-
-
-def _vertex(g: Source, entity_id: str, label: str | None = None) -> GraphTraversal:
-    """A vertex by its natural key, which is its element id: an id lookup, no index."""
-    return g.V(entity_id).has_label(label) if label else g.V(entity_id)
-
-
 def _vertices(g: Source, label: str, ids: Sequence[str] | None) -> GraphTraversal:
     if ids is None:
         return g.V().has_label(label)
     return g.V(*ids).has_label(label)
-
-
-def in_window(t: GraphTraversal, t0: int | None, t1: int | None) -> GraphTraversal:
-    """Restrict edges to ``t0 <= timestamp <= t1`` (either end open when None)."""
-    if t0 is not None and t1 is not None:
-        return t.has("timestamp", P.between(long(t0), long(t1 + 1)))
-    if t0 is not None:
-        return t.has("timestamp", P.gte(long(t0)))
-    if t1 is not None:
-        return t.has("timestamp", P.lte(long(t1)))
-    return t
-
-
-def _edge_projection(t: GraphTraversal) -> GraphTraversal:
-    return (
-        t.project("label", "from_id", "to_id", "props")
-        .by(T.label)
-        .by(__.out_v().id_())
-        .by(__.in_v().id_())
-        .by(__.value_map())
-    )
-
-
-def vertex_dict(element_map: Mapping[Any, Any]) -> dict[str, Any]:
-    """``elementMap()`` -> ``{"label": ..., "entity_id": ..., props}`` (server ids left out)."""
-    out: dict[str, Any] = {}
-    for key, value in element_map.items():
-        if key == T.label:
-            out["label"] = value
-        elif key != T.id and isinstance(key, str):
-            out[key] = value
-    return out
-
-
-def edge_dict(projected: Mapping[str, Any]) -> dict[str, Any]:
-    """Projected edge -> ``{"label", "edge_id", "from_id", "to_id", props}``."""
-    out = {"label": projected["label"], "from_id": projected["from_id"]}
-    out["to_id"] = projected["to_id"]
-    out.update(projected["props"])
-    return out
 
 
 def _pairs(rows: Iterable[Any]) -> Iterable[tuple[Any, Any]]:
@@ -151,77 +112,6 @@ def _pairs(rows: Iterable[Any]) -> Iterable[tuple[Any, Any]]:
             yield from row.items()
         else:
             yield row
-
-
-# --------------------------------------------------------------------------- point reads
-
-
-def get_vertex(g: Source, entity_id: str, label: str | None = None) -> GraphTraversal:
-    return _vertex(g, entity_id, label).element_map().fold()
-
-
-def get_edge(g: Source, edge_id: str, label: str | None = None) -> GraphTraversal:
-    t = g.E(edge_id).has_label(label) if label else g.E(edge_id)
-    return _edge_projection(t).fold()
-
-
-def list_vertices(g: Source, label: str, offset: int, limit: int) -> GraphTraversal:
-    """A stable page: ordered by the natural key so pages neither overlap nor skip."""
-    return (
-        g.V().has_label(label).order().by(T.id).range_(offset, offset + limit).element_map().fold()
-    )
-
-
-def neighbours(
-    g: Source,
-    entity_id: str,
-    edge_label: str | None,
-    direction: str,
-    limit: int | None,
-) -> GraphTraversal:
-    labels = (edge_label,) if edge_label else ()
-    t = _vertex(g, entity_id).to(_direction(direction), *labels).dedup().order().by(T.id)
-    if limit is not None:
-        t = t.limit(limit)
-    return t.element_map().fold()
-
-
-def edges_of(
-    g: Source,
-    entity_id: str,
-    edge_label: str | None,
-    direction: str,
-    limit: int | None,
-) -> GraphTraversal:
-    labels = (edge_label,) if edge_label else ()
-    t = _vertex(g, entity_id).to_e(_direction(direction), *labels).order().by(T.id)
-    if limit is not None:
-        t = t.limit(limit)
-    return _edge_projection(t).fold()
-
-
-def account_summary(g: Source, account_id: str, t0: int | None, t1: int | None) -> GraphTraversal:
-    def amount_sum(edges: GraphTraversal) -> GraphTraversal:
-        return __.coalesce(edges.values("amount").sum_(), __.constant(0.0))
-
-    return (
-        _vertex(g, account_id, ACCOUNT)
-        .project(
-            "in_count",
-            "in_amount",
-            "in_counterparties",
-            "out_count",
-            "out_amount",
-            "out_counterparties",
-        )
-        .by(in_window(__.in_e(TRANSFER), t0, t1).count())
-        .by(amount_sum(in_window(__.in_e(TRANSFER), t0, t1)))
-        .by(in_window(__.in_e(TRANSFER), t0, t1).out_v().dedup().count())
-        .by(in_window(__.out_e(TRANSFER), t0, t1).count())
-        .by(amount_sum(in_window(__.out_e(TRANSFER), t0, t1)))
-        .by(in_window(__.out_e(TRANSFER), t0, t1).in_v().dedup().count())
-        .fold()
-    )
 
 
 # --------------------------------------------------------------------------- AML patterns
@@ -330,7 +220,7 @@ def ownership_paths(g: Source, company_id: str, max_depth: int) -> GraphTraversa
     """Every simple ownership path from a person down to the company (``simplePath`` keeps
     circular ownership finite), as ``[company, pct, link, owner, ..., person]`` lists."""
     return (
-        _vertex(g, company_id, COMPANY)
+        vertex(g, company_id, COMPANY)
         .repeat(__.in_e(OWNS_SHARE).out_v().simple_path())
         .emit(__.has_label(PERSON))
         .times(max(1, max_depth))
@@ -391,7 +281,7 @@ def shape_shared(rows: Iterable[Any]) -> dict[Any, list[str]]:
 def sharing_with(g: Source, entity_id: str, attribute: str, label: str) -> GraphTraversal:
     """Other ``label`` vertices whose ``attribute`` equals this entity's."""
     return (
-        _vertex(g, entity_id, label)
+        vertex(g, entity_id, label)
         .has(attribute)
         .as_("me")
         .V()
