@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from banking.defaults import GRAPH_BATCH_SIZE
 from banking.entities import GRAPH_ENTITIES, TABLE, Endpoint
 from banking.errors import MappingError, UsageError
 from banking.graph.mapping import ENTITIES, GraphBatch, to_graph_batch
@@ -104,7 +105,7 @@ def load_batches(
     repo: Writer,
     batches: Iterable[tuple[str, Sequence[Mapping[str, Any]]]],
     *,
-    batch_size: int = 500,
+    batch_size: int = GRAPH_BATCH_SIZE,
     progress: Progress | None = None,
     summary: LoadSummary | None = None,
 ) -> LoadSummary:
@@ -143,7 +144,7 @@ def load_records(
     repo: Writer,
     records: Mapping[str, Sequence[Mapping[str, Any]]],
     *,
-    batch_size: int = 500,
+    batch_size: int = GRAPH_BATCH_SIZE,
     progress: Progress | None = None,
 ) -> LoadSummary:
     """Load JSON-native records keyed by dataset entity (any subset), vertices first."""
@@ -158,7 +159,7 @@ def load_models(
     repo: Writer,
     models: Mapping[str, Iterable[Any]] | Any,
     *,
-    batch_size: int = 500,
+    batch_size: int = GRAPH_BATCH_SIZE,
     progress: Progress | None = None,
 ) -> LoadSummary:
     """Load pydantic models: a mapping entity -> models, or an object with one attribute per
@@ -300,7 +301,7 @@ def validate_dataset(reader: Reader, read_batch: int = READ_BATCH) -> DatasetChe
 def load_dataset(
     path: str | Path | Reader,
     repo: Writer,
-    batch_size: int = 500,
+    batch_size: int = GRAPH_BATCH_SIZE,
     progress: Progress | None = None,
     *,
     validate: bool = True,
