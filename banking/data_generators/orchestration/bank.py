@@ -392,4 +392,3 @@ def generate_bank(
         seconds=time.perf_counter() - started,
         manifest=manifest,
     )
-

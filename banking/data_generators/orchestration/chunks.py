@@ -159,7 +159,9 @@ class _Chunk:
 
     def entities(self) -> Iterator[tuple[str, Columns]]:
         c, seed, ref, chunk = self.counts, self.seed, self.ref, self.chunk
-        persons = _renumbered(PersonGenerator(self.rseed, reference_date=ref), seed, "person", chunk)
+        persons = _renumbered(
+            PersonGenerator(self.rseed, reference_date=ref), seed, "person", chunk
+        )
         companies = _renumbered(
             CompanyGenerator(self.rseed, reference_date=ref), seed, "company", chunk
         )

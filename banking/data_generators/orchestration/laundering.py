@@ -21,8 +21,8 @@ from typing import Any
 from banking.models import Typology
 from banking.seeding import stream_rng
 
-# Mean laundering transactions per instance of each typology with default parameters
-# (measured over 1,000 instances each, seed 42, span 10 or 97 days); only step 1's first guess depends on them.
+# Mean laundering transactions per instance of each typology with default parameters (1,000
+# instances each, seed 42, span 10 or 97 days); only step 1's first guess depends on them.
 MEAN_TRANSACTIONS: dict[str, float] = {
     "structuring": 11.6,
     "fan_in": 8.5,

@@ -85,6 +85,7 @@ def _run_chunks(
     tasks: list[tuple[int, int, Preset, str, str, date]], workers: int, progress: Progress
 ) -> list[dict[str, Any]]:
     done: list[dict[str, Any]] = []
+
     def note(result: dict[str, Any]) -> None:
         done.append(result)
         progress.update(result["counts"]["transactions"])
@@ -171,8 +172,7 @@ def generate_preset(
     try:
         with atomic_directory(out_dir, overwrite) as tmp:
             tasks = [
-                (seed, c, preset, str(tmp), fmt, reference_date)
-                for c in range(chunk_count(preset))
+                (seed, c, preset, str(tmp), fmt, reference_date) for c in range(chunk_count(preset))
             ]
             results = _run_chunks(tasks, workers, progress)
             manifest = manifest_for(seed, preset, fmt, results, reference_date)
