@@ -10,6 +10,10 @@ from banking.dataset.formats import FORMATS
 from banking.errors import UsageError
 
 ENTITY_OPTIONS = ("persons", "companies", "accounts", "transactions", "communications")
+# banking.data_generators.orchestration.presets.PRESETS (named here so --help imports nothing).
+PRESET_NAMES = tuple(
+    f"amlworld-{rate}-{size}" for rate in ("hi", "li") for size in ("small", "medium", "large")
+)
 
 SUMMARY = "write a synthetic bank with labelled AML patterns to a directory"
 DESCRIPTION = """\
@@ -29,6 +33,8 @@ examples:
   banking generate --scale 0.1 --seed 7 --format parquet --out data/bank7 --force
   banking generate --scale 0.01 --transactions 1000 --out data/tiny
   banking generate --persons 10 --accounts 20 --transactions 50 --typology-count 0 --out t
+  banking generate --preset amlworld-hi-small --format parquet --out data/hi-small
+  banking generate --preset amlworld-li-large --scale 0.01 --workers 2 --out data/li
 """
 
 
@@ -37,8 +43,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--scale",
         type=options.scale,
-        default=0.01,
-        help="size of the bank; 1 = ~500k accounts (default %(default)s)",
+        default=None,
+        help="size of the bank; 1 = ~500k accounts (default 0.01); with --preset, a factor "
+        "on the preset's accounts and transactions (default 1)",
+    )
+    parser.add_argument(
+        "--preset",
+        metavar="NAME",
+        help=f"an AMLworld-shaped bank: {', '.join(PRESET_NAMES)} (sizes, span, laundering "
+        "rate and payment-format mix of the paper's datasets; `banking describe` checks them)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=options.positive_int,
+        metavar="N",
+        help="processes for a --preset bank (default: the cores); the files do not depend on it",
     )
     options.add_seed(parser, "root seed: the same seed gives byte-identical files")
     parser.add_argument(
@@ -80,8 +99,10 @@ def run(args: argparse.Namespace) -> int:
     overrides = {
         name: getattr(args, name) for name in ENTITY_OPTIONS if getattr(args, name) is not None
     }
+    if args.preset is not None:
+        return _run_preset(args, overrides)
     summary = generate_bank(
-        args.scale,
+        0.01 if args.scale is None else args.scale,
         args.seed,
         out_dir=args.out,
         fmt=args.fmt,
@@ -94,4 +115,37 @@ def run(args: argparse.Namespace) -> int:
     )
     if not args.quiet:
         print(summary.render(), file=sys.stdout)
+    return 0
+
+
+def _run_preset(args: argparse.Namespace, overrides: dict[str, int]) -> int:
+    import resource
+
+    from banking.data_generators.orchestration import generate_bank
+    from banking.dataset.describe import describe
+    from banking.progress import Progress
+
+    summary = generate_bank(
+        1.0 if args.scale is None else args.scale,
+        args.seed,
+        out_dir=args.out,
+        fmt=args.fmt,
+        counts=overrides,
+        typology_counts=None if args.typology_count is None else {"fan_in": args.typology_count},
+        overwrite=args.force,
+        progress=Progress(label="generating", quiet=args.quiet),
+        preset=args.preset,
+        workers=args.workers,
+    )
+    if args.quiet:
+        return 0
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    written = sum(f.stat().st_size for f in summary.out_dir.rglob("*") if f.is_file())
+    print(summary.render())
+    print(
+        f"wall {summary.seconds:.1f} s; peak RSS {own:.0f} MB (main) + {worker:.0f} MB "
+        f"(largest worker); {written:,} bytes written"
+    )
+    print(describe(summary.out_dir).render())
     return 0
