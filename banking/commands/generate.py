@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from banking.commands import options
 from banking.dataset.formats import FORMATS
@@ -99,10 +100,9 @@ def run(args: argparse.Namespace) -> int:
     overrides = {
         name: getattr(args, name) for name in ENTITY_OPTIONS if getattr(args, name) is not None
     }
-    if args.preset is not None:
-        return _run_preset(args, overrides)
+    preset = args.preset is not None
     summary = generate_bank(
-        0.01 if args.scale is None else args.scale,
+        (1.0 if preset else 0.01) if args.scale is None else args.scale,
         args.seed,
         out_dir=args.out,
         fmt=args.fmt,
@@ -112,40 +112,26 @@ def run(args: argparse.Namespace) -> int:
         else dict.fromkeys((t.value for t in Typology), args.typology_count),
         overwrite=args.force,
         progress=Progress(label="generating", quiet=args.quiet),
-    )
-    if not args.quiet:
-        print(summary.render(), file=sys.stdout)
-    return 0
-
-
-def _run_preset(args: argparse.Namespace, overrides: dict[str, int]) -> int:
-    import resource
-
-    from banking.data_generators.orchestration import generate_bank
-    from banking.dataset.describe import describe
-    from banking.progress import Progress
-
-    summary = generate_bank(
-        1.0 if args.scale is None else args.scale,
-        args.seed,
-        out_dir=args.out,
-        fmt=args.fmt,
-        counts=overrides,
-        typology_counts=None if args.typology_count is None else {"fan_in": args.typology_count},
-        overwrite=args.force,
-        progress=Progress(label="generating", quiet=args.quiet),
         preset=args.preset,
         workers=args.workers,
     )
-    if args.quiet:
-        return 0
+    if not args.quiet:
+        print(summary.render(), file=sys.stdout)
+        if preset:
+            print(_closing_note(summary), file=sys.stdout)
+    return 0
+
+
+def _closing_note(summary: Any) -> str:
+    """Wall time, peak RSS (main process and largest worker), bytes, and the shape."""
+    import resource
+
+    from banking.dataset.describe import describe
+
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     written = sum(f.stat().st_size for f in summary.out_dir.rglob("*") if f.is_file())
-    print(summary.render())
-    print(
+    return (
         f"wall {summary.seconds:.1f} s; peak RSS {own:.0f} MB (main) + {worker:.0f} MB "
-        f"(largest worker); {written:,} bytes written"
+        f"(largest worker); {written:,} bytes written\n{describe(summary.out_dir).render()}"
     )
-    print(describe(summary.out_dir).render())
-    return 0

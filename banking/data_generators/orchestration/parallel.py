@@ -212,13 +212,7 @@ def generate_named(
             "a preset fixes the counts, typologies and span: drop the count, typology and "
             "window options (--scale shrinks a preset)"
         )
+    options = {"fmt": fmt, "workers": workers, "reference_date": reference_date}
     return generate_preset(
-        chosen,
-        seed,
-        out_dir=out_dir,
-        fmt=fmt,
-        workers=workers,
-        reference_date=reference_date,
-        overwrite=overwrite,
-        progress=progress,
+        chosen, seed, out_dir=out_dir, overwrite=overwrite, progress=progress, **options
     )
