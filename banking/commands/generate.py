@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--preset",
         metavar="NAME",
         help=f"an AMLworld-shaped bank: {', '.join(PRESET_NAMES)} (sizes, span, laundering "
-        "rate and payment-format mix of the paper's datasets; `banking describe` checks them)",
+        "rate and payment-format mix of the paper's datasets; default none: the --scale bank)",
     )
     parser.add_argument(
         "--workers",
