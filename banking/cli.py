@@ -21,7 +21,7 @@ from banking.errors import BankingError, Terminated
 
 # Sub-command modules, in the order `banking --help` lists them. Each imports its optional
 # extras (gremlinpython, kafka-python, pyarrow) only when it runs, so the parser always builds.
-COMMAND_MODULES = ("generate", "services", "load", "stream")
+COMMAND_MODULES = ("generate", "describe", "services", "load", "stream")
 
 
 class Parser(argparse.ArgumentParser):

@@ -52,7 +52,7 @@ def _mix(values: np.ndarray, key: np.uint64) -> np.ndarray:
 class IdSequence:
     """A stream of ids of one kind (``"person"``, ``"transaction"``, ...) for one producer."""
 
-    def __init__(self, seed: int, kind: str, namespace: str = "core") -> None:
+    def __init__(self, seed: int, kind: str, namespace: str = "core", start: int = 0) -> None:
         if kind not in ID_PREFIX:
             raise ValueError(f"unknown id kind {kind!r}; known: {sorted(ID_PREFIX)}")
         if namespace not in NAMESPACES:
@@ -61,7 +61,10 @@ class IdSequence:
         self._prefix = (ID_PREFIX[kind] + "-").encode("ascii")
         self._key = np.uint64(stream_rng(seed, f"ids:{kind}").integers(0, 2**63, dtype=np.uint64))
         self._base = NAMESPACES[namespace] << _COUNTER_BITS
-        self._next = 0
+        if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start < _COUNTER_LIMIT:
+            raise ValueError(f"start must be an integer in [0, 2**48), got {start!r}")
+        # A producer that works in independent chunks starts each chunk at its own counter.
+        self._next = start
 
     def _mixed(self, n: int) -> np.ndarray:
         """The next ``n`` counters, mixed (advances the sequence)."""
@@ -93,6 +96,20 @@ class IdSequence:
         lines = np.empty((n, width + 17), dtype=np.uint8)
         lines[:, :width] = np.frombuffer(self._prefix, np.uint8)
         lines[:, width:-1] = hex_digits
+        lines[:, -1] = ord("\n")
+        out = np.empty(n, dtype=object)
+        if n:
+            out[:] = lines.tobytes().decode("ascii").split("\n")[:-1]
+        return out
+
+    def at(self, positions: np.ndarray) -> np.ndarray:
+        """The ids at counter ``positions`` (object array of ``str``), without advancing: lets a
+        chunk name another chunk's ids without generating them."""
+        counters = np.asarray(positions, dtype=np.uint64) + np.uint64(self._base)
+        n = counters.size
+        lines = np.empty((n, len(self._prefix) + 17), dtype=np.uint8)
+        lines[:, : len(self._prefix)] = np.frombuffer(self._prefix, np.uint8)
+        lines[:, len(self._prefix) : -1] = self._hex(_mix(counters, self._key))
         lines[:, -1] = ord("\n")
         out = np.empty(n, dtype=object)
         if n:

@@ -60,7 +60,10 @@ class Typology(StrEnum):
 
 
 OwnerType = Literal["person", "company"]
-Channel = Literal["wire", "ach", "card", "cash", "online", "mobile", "atm", "check"]
+# The last two are payment formats of IBM AMLworld (used by the amlworld-* presets).
+Channel = Literal[
+    "wire", "ach", "card", "cash", "online", "mobile", "atm", "check", "reinvestment", "bitcoin"
+]
 CommChannel = Literal["phone", "email", "sms", "chat"]
 Percentage = Annotated[float, Field(gt=0.0, le=100.0)]
 PositiveAmount = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]

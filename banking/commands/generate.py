@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from banking.commands import options
 from banking.dataset.formats import FORMATS
 from banking.errors import UsageError
 
 ENTITY_OPTIONS = ("persons", "companies", "accounts", "transactions", "communications")
+# banking.data_generators.orchestration.presets.PRESETS (named here so --help imports nothing).
+PRESET_NAMES = tuple(
+    f"amlworld-{rate}-{size}" for rate in ("hi", "li") for size in ("small", "medium", "large")
+)
 
 SUMMARY = "write a synthetic bank with labelled AML patterns to a directory"
 DESCRIPTION = """\
@@ -29,6 +34,8 @@ examples:
   banking generate --scale 0.1 --seed 7 --format parquet --out data/bank7 --force
   banking generate --scale 0.01 --transactions 1000 --out data/tiny
   banking generate --persons 10 --accounts 20 --transactions 50 --typology-count 0 --out t
+  banking generate --preset amlworld-hi-small --format parquet --out data/hi-small
+  banking generate --preset amlworld-li-large --scale 0.01 --workers 2 --out data/li
 """
 
 
@@ -37,8 +44,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--scale",
         type=options.scale,
-        default=0.01,
-        help="size of the bank; 1 = ~500k accounts (default %(default)s)",
+        default=None,
+        help="size of the bank; 1 = ~500k accounts (default 0.01); with --preset, a factor "
+        "on the preset's accounts and transactions (default 1)",
+    )
+    parser.add_argument(
+        "--preset",
+        metavar="NAME",
+        help=f"an AMLworld-shaped bank: {', '.join(PRESET_NAMES)} (sizes, span, laundering "
+        "rate and payment-format mix of the paper's datasets; default none: the --scale bank)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=options.positive_int,
+        metavar="N",
+        help="processes for a --preset bank (default: the cores); the files do not depend on it",
     )
     options.add_seed(parser, "root seed: the same seed gives byte-identical files")
     parser.add_argument(
@@ -80,8 +100,9 @@ def run(args: argparse.Namespace) -> int:
     overrides = {
         name: getattr(args, name) for name in ENTITY_OPTIONS if getattr(args, name) is not None
     }
+    preset = args.preset is not None
     summary = generate_bank(
-        args.scale,
+        (1.0 if preset else 0.01) if args.scale is None else args.scale,
         args.seed,
         out_dir=args.out,
         fmt=args.fmt,
@@ -91,7 +112,26 @@ def run(args: argparse.Namespace) -> int:
         else dict.fromkeys((t.value for t in Typology), args.typology_count),
         overwrite=args.force,
         progress=Progress(label="generating", quiet=args.quiet),
+        preset=args.preset,
+        workers=args.workers,
     )
     if not args.quiet:
         print(summary.render(), file=sys.stdout)
+        if preset:
+            print(_closing_note(summary), file=sys.stdout)
     return 0
+
+
+def _closing_note(summary: Any) -> str:
+    """Wall time, peak RSS (main process and largest worker), bytes, and the shape."""
+    import resource
+
+    from banking.dataset.describe import describe
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    written = sum(f.stat().st_size for f in summary.out_dir.rglob("*") if f.is_file())
+    return (
+        f"wall {summary.seconds:.1f} s; peak RSS {own:.0f} MB (main) + {worker:.0f} MB "
+        f"(largest worker); {written:,} bytes written\n{describe(summary.out_dir).render()}"
+    )

@@ -22,75 +22,36 @@ batch. ``verify`` reads everything once, for callers that must not start on a ba
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import orjson
 from pydantic import BaseModel
 
-from banking.dataset.schema import ENTITIES, MANIFEST, Kind, field_kinds, model_of
+from banking.dataset.files import (
+    REGENERATE as REGENERATE,
+)
+from banking.dataset.files import (
+    DatasetError as DatasetError,
+)
+from banking.dataset.files import (
+    csv_batches,
+    jsonl_batches,
+    parquet_batches,
+)
+from banking.dataset.files import (
+    csv_value as csv_value,
+)
+from banking.dataset.schema import ENTITIES, MANIFEST, field_kinds, model_of
 from banking.dataset.writers import check_format, require_pyarrow
 from banking.errors import UsageError
 from banking.models import Pattern
 from banking.validation import InvalidRecord, validate_records
 
-REGENERATE = "regenerate the dataset with `banking generate`"
-
 Check = Callable[[str, list[dict[str, Any]]], None]
 """Called by ``verify`` with each batch; raises ``InvalidRecord`` for a bad record."""
-
-
-class DatasetError(UsageError):
-    """A dataset that cannot be read as its manifest describes (missing file, damaged line)."""
-
-
-def _damaged(where: str, what: str) -> DatasetError:
-    """``where`` (file:line) holds something no writer of ours produces: one message format."""
-    return DatasetError(f"{where}: {what}; the file is damaged: {REGENERATE}")
-
-
-def csv_value(text: str, kind: Kind) -> Any:
-    """Inverse of ``writers.csv_cell``. A cell that does not convert stays text, so the record
-    check (``banking.validation``) rejects it with its field name, as it would in JSONL."""
-    if kind == "str":
-        return text
-    if text == "":
-        return None
-    try:
-        if kind == "bool":
-            return {"true": True, "false": False}.get(text, text)
-        if kind == "float":
-            return float(text)
-        if kind == "int":
-            return int(text)
-        if kind in ("strlist", "json"):
-            return orjson.loads(text)
-    except ValueError:  # orjson.JSONDecodeError is a ValueError
-        return text
-    return text  # optstr, date, datetime: already ISO text
-
-
-_JSON_WHERE = re.compile(r": line \d+ column (\d+) \(char \d+\)$")
-
-
-def _json_reason(exc: orjson.JSONDecodeError) -> str:
-    """orjson's message for one line, its position as a column."""
-    return _JSON_WHERE.sub(r" at column \1", str(exc))
-
-
-def _text_lines(fh: BinaryIO, path: Path) -> Iterator[str]:
-    """The file's lines as text; a line that is not UTF-8 is a DatasetError naming it."""
-    for lineno, raw in enumerate(fh, 1):
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise _damaged(f"{path}:{lineno}", f"not UTF-8 text (byte {exc.start + 1})") from None
 
 
 class DatasetReader:
@@ -113,8 +74,10 @@ class DatasetReader:
         # Records handed out by iter_batches, per entity: what a caller may already have used
         # when a later line turns out to be damaged (named in that error).
         self.records_read: dict[str, int] = {}
-        # Per CSV entity: (record index, extra lines before it) where a quoted cell spans lines.
-        self._csv_offsets: dict[str, list[tuple[int, int]]] = {}
+        # Per CSV file: (record index, extra lines before it) where a quoted cell spans lines.
+        self._csv_offsets: dict[Path, list[tuple[int, int]]] = {}
+        # Per entity: its files in order with their record counts (one, or a preset's parts).
+        self._parts: dict[str, list[tuple[Path, int]]] = {}
         self._expected = self._check_files(manifest_path)
 
     def _check_files(self, manifest_path: Path) -> dict[str, int]:
@@ -123,6 +86,7 @@ class DatasetReader:
         files, counts = self.manifest.get("files"), self.manifest.get("counts")
         if not isinstance(files, dict) or not isinstance(counts, dict):
             raise DatasetError(f"{manifest_path} lacks 'files' or 'counts': {REGENERATE}")
+        parts = self.manifest.get("parts", {})
         expected: dict[str, int] = {}
         for entity in ENTITIES:
             name, count = files.get(entity), counts.get(entity)
@@ -130,15 +94,26 @@ class DatasetReader:
                 raise DatasetError(
                     f"{manifest_path} lists no file or count for {entity}: {REGENERATE}"
                 )
-            file = self.path / name
-            if not file.is_file():
-                raise DatasetError(
-                    f"{file}: missing ({MANIFEST} lists it for {entity}); "
-                    f"the dataset is incomplete: {REGENERATE}"
-                )
+            listed = parts.get(entity) if isinstance(parts, dict) else None
+            if listed is None:
+                self._parts[entity] = [(self.path / name, count)]
+            elif (
+                not isinstance(listed, list)
+                or not all(_is_part(item) for item in listed)
+                or sum(item[1] for item in listed) != count
+            ):
+                raise DatasetError(f"{manifest_path}: bad part list for {entity}: {REGENERATE}")
+            else:
+                self._parts[entity] = [(self.path / f, n) for f, n in listed]
+            for file, rows in self._parts[entity]:
+                if not file.is_file():
+                    raise DatasetError(
+                        f"{file}: missing ({MANIFEST} lists it for {entity}); "
+                        f"the dataset is incomplete: {REGENERATE}"
+                    )
+                if self.format == "parquet":
+                    self._check_parquet(file, entity, rows)
             expected[entity] = count
-            if self.format == "parquet":
-                self._check_parquet(file, entity, count)
         return expected
 
     @staticmethod
@@ -171,17 +146,30 @@ class DatasetReader:
         return self._expected[entity]
 
     def file(self, entity: str) -> Path:
+        """The entity's file (for a parted dataset, the directory of its parts)."""
         model_of(entity)
         return self.path / self.manifest["files"][entity]
+
+    def parts(self, entity: str) -> list[tuple[Path, int]]:
+        """The entity's files in order, each with its record count."""
+        model_of(entity)
+        return list(self._parts[entity])
 
     def location(self, entity: str, index: int) -> str:
         """Where record ``index`` (0-based, in file order) of ``entity`` is: ``FILE:LINE``
         (for Parquet, ``FILE: row N``)."""
-        path = self.file(entity)
+        model_of(entity)
+        path, before = self._parts[entity][0][0], 0
+        for part, rows in self._parts[entity]:
+            path = part
+            if index < before + rows:
+                break
+            before += rows
+        index -= before
         if self.format == "jsonl":
             return f"{path}:{index + 1}"
         if self.format == "csv":
-            offsets = self._csv_offsets.get(entity, [])
+            offsets = self._csv_offsets.get(path, [])
             at = bisect_right(offsets, (index, float("inf"))) - 1
             extra = offsets[at][1] if at >= 0 else 0
             return f"{path}:{index + 2 + extra}"  # line 1 is the header
@@ -253,135 +241,15 @@ class DatasetReader:
             raise DatasetError(f"{where}: {exc.reason}") from None
 
     def _batches(self, entity: str, batch_size: int) -> Iterator[list[dict[str, Any]]]:
-        path, expected = self.file(entity), self._expected[entity]
-        if self.format == "jsonl":
-            return self._jsonl(path, batch_size, expected)
-        if self.format == "csv":
-            return self._csv(path, entity, batch_size, expected)
-        return self._parquet(path, entity, batch_size, expected)
-
-    @staticmethod
-    def _count_check(path: Path, read: int, expected: int) -> None:
-        if read != expected:
-            raise DatasetError(
-                f"{path}: {read:,} records, but {MANIFEST} says {expected:,}: the file is "
-                f"truncated or was changed; {REGENERATE}"
-            )
-
-    def _jsonl(self, path: Path, batch_size: int, expected: int) -> Iterator[list[dict[str, Any]]]:
-        loads = orjson.loads
-        batch: list[dict[str, Any]] = []
-        lineno = 0
-        with open(path, "rb") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if len(batch) >= batch_size:  # handed out once the next line has been read
-                    yield batch
-                    batch = []
-                try:
-                    record = loads(line)
-                except orjson.JSONDecodeError as exc:
-                    raise _damaged(
-                        f"{path}:{lineno}", f"not a JSON record ({_json_reason(exc)})"
-                    ) from None
-                if type(record) is not dict:
-                    raise _damaged(
-                        f"{path}:{lineno}", f"a JSON {type(record).__name__}, not a record"
-                    )
-                batch.append(record)
-        self._count_check(path, lineno, expected)
-        if batch:
-            yield batch
-
-    def _csv(
-        self, path: Path, entity: str, batch_size: int, expected: int
-    ) -> Iterator[list[dict[str, Any]]]:
-        kinds = field_kinds(entity)
-        items = list(kinds.items())
-        offsets: list[tuple[int, int]] = []
-        self._csv_offsets[entity] = offsets
-        with open(path, "rb") as fh:
-            rows = csv.reader(_text_lines(fh, path))
-            try:
-                header = next(rows, None)
-            except csv.Error as exc:
-                raise DatasetError(f"{path}:1: not a CSV header ({exc}); {REGENERATE}") from None
-            if header != list(kinds):
-                raise DatasetError(f"{path}:1: unexpected CSV header {header!r:.200}; {REGENERATE}")
-            batch: list[dict[str, Any]] = []
-            index = extra = 0
-            while True:
-                first_line = rows.line_num + 1
-                try:
-                    row = next(rows)
-                except StopIteration:
-                    break
-                except csv.Error as exc:
-                    raise _damaged(f"{path}:{first_line}", f"not a CSV row ({exc})") from None
-                if first_line != index + 2 + extra:  # a quoted cell spanned lines before
-                    extra = first_line - index - 2
-                    offsets.append((index, extra))
-                if len(row) != len(items):
-                    raise _damaged(
-                        f"{path}:{first_line}", f"{len(row)} fields, expected {len(items)}"
-                    )
-                if len(batch) >= batch_size:
-                    yield batch
-                    batch = []
-                batch.append(
-                    {
-                        name: csv_value(text, kind)
-                        for (name, kind), text in zip(items, row, strict=True)
-                    }
-                )
-                index += 1
-        self._count_check(path, index, expected)
-        if batch:
-            yield batch
-
-    def _parquet(
-        self, path: Path, entity: str, batch_size: int, expected: int
-    ) -> Iterator[list[dict[str, Any]]]:
-        pa = require_pyarrow()
-        import pyarrow.parquet as pq
-
-        kinds = field_kinds(entity)
-        convert = {n: k for n, k in kinds.items() if k in ("date", "datetime", "json")}
-        read = 0
-        try:
-            pf = pq.ParquetFile(path)
-        except (pa.ArrowException, OSError) as exc:
-            raise DatasetError(f"{path}: unreadable Parquet file ({exc}); {REGENERATE}") from None
-        try:
-            batches = pf.iter_batches(batch_size=batch_size)
-            while True:
-                try:
-                    record_batch = next(batches, None)
-                    records = [] if record_batch is None else record_batch.to_pylist()
-                except (pa.ArrowException, OSError) as exc:
-                    raise DatasetError(
-                        f"{path}: unreadable Parquet data after row {read:,} ({exc}); {REGENERATE}"
-                    ) from None
-                if record_batch is None:
-                    break
-                for r in records:
-                    for name, kind in convert.items():
-                        value = r[name]
-                        if value is None:
-                            continue
-                        if kind == "json":
-                            # Left as text if not JSON: the record check names the field.
-                            with contextlib.suppress(orjson.JSONDecodeError):
-                                r[name] = orjson.loads(value)
-                        elif isinstance(value, date):
-                            r[name] = _iso(value)
-                read += len(records)
-                if read >= expected:
-                    self._count_check(path, read, expected)
-                if records:
-                    yield records
-            self._count_check(path, read, expected)
-        finally:
-            pf.close()
+        model_of(entity)
+        for path, expected in self._parts[entity]:
+            if self.format == "jsonl":
+                yield from jsonl_batches(path, batch_size, expected)
+            elif self.format == "csv":
+                offsets = self._csv_offsets[path] = []
+                yield from csv_batches(path, entity, batch_size, expected, offsets)
+            else:
+                yield from parquet_batches(path, entity, batch_size, expected)
 
 
 def _check_batch_size(batch_size: int) -> None:
@@ -389,5 +257,12 @@ def _check_batch_size(batch_size: int) -> None:
         raise UsageError(f"batch_size must be a positive integer, got {batch_size!r}")
 
 
-def _iso(value: date | datetime) -> str:
-    return value.isoformat()
+def _is_part(item: Any) -> bool:
+    return (
+        isinstance(item, list)
+        and len(item) == 2
+        and isinstance(item[0], str)
+        and bool(item[0])
+        and type(item[1]) is int
+        and item[1] >= 0
+    )

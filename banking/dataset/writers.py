@@ -287,3 +287,42 @@ class DatasetWriter:
 def write_manifest(directory: Path, content: dict[str, Any]) -> None:
     data = orjson.dumps(content, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
     (directory / MANIFEST).write_bytes(data)
+
+
+def part_name(entity: str, chunk: int, fmt: str) -> str:
+    """Where chunk ``chunk``'s part of ``entity`` lives inside a parted dataset."""
+    return f"{entity}/part-{chunk:05d}.{fmt}"
+
+
+class PartWriter:
+    """One chunk's part files of a parted dataset, one per entity (empty ones too).
+
+    Parts depend only on the rows written to them, so a dataset assembled from parts written
+    by any number of processes, in any order, has the same bytes."""
+
+    def __init__(self, directory: str | Path, fmt: str, chunk: int) -> None:
+        self.format = check_format(fmt)
+        self.directory = Path(directory)
+        self.chunk = chunk
+        self._files: dict[str, _EntityFile] = {}
+        try:
+            for entity in ENTITIES:
+                path = self.directory / part_name(entity, chunk, fmt)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._files[entity] = _FILE_TYPES[fmt](path, entity)
+        except BaseException:
+            self.abort()
+            raise
+
+    def write_columns(self, entity: str, columns: dict[str, np.ndarray]) -> None:
+        self._files[entity].write_columns(columns)
+
+    def close(self) -> dict[str, int]:
+        """Close every part; rows written per entity."""
+        for f in self._files.values():
+            f.close()
+        return {entity: f.rows for entity, f in self._files.items()}
+
+    def abort(self) -> None:
+        for f in self._files.values():
+            f.close()

@@ -305,6 +305,8 @@ def generate_bank(
     batch_size: int = DEFAULT_BATCH_SIZE,
     overwrite: bool = False,
     progress: Progress | None = None,
+    preset: str | None = None,
+    workers: int | None = None,
 ) -> BankSummary:
     """Generate a bank of ``scale`` (1 ~ AMLworld HI-Small) from ``seed``.
 
@@ -313,7 +315,19 @@ def generate_bank(
     ``typology_params`` passes keyword parameters to a typology. With ``out_dir`` the dataset
     is written there atomically (``overwrite`` replaces an existing dataset); without it the
     bank is generated and counted only. The output depends only on the arguments.
+
+    ``preset`` (``amlworld-hi-small`` ...) writes an AMLworld-shaped bank instead, ``scale``
+    times its size, in chunks on ``workers`` processes (default: the cores; the bytes do not
+    depend on it); see ``presets``. Without a preset ``workers`` is not used: the default bank
+    stays the single-process stream it always was, byte for byte.
     """
+    if preset is not None:
+        from banking.data_generators.orchestration.parallel import generate_named
+
+        fixed = bool(counts or typology_counts or typology_params) or window_days != 365
+        return generate_named(
+            preset, scale, seed, out_dir, fmt, workers, reference_date, overwrite, progress, fixed
+        )
     scale = check_scale(scale)
     seed = check_seed(seed)
     n = entity_counts(scale, counts)

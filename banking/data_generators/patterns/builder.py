@@ -51,10 +51,20 @@ class _IdPool:
 class Run:
     """State of one ``inject`` call."""
 
-    def __init__(self, typology: Typology, ctx: PatternContext, seed: int) -> None:
+    def __init__(
+        self,
+        typology: Typology,
+        ctx: PatternContext,
+        seed: int,
+        *,
+        id_seed: int | None = None,
+        id_start: int = 0,
+    ) -> None:
         self.typology = typology
         self.ctx = ctx
         self.seed = seed
+        self.id_seed = seed if id_seed is None else id_seed
+        self.id_start = id_start
         self._ids: dict[str, _IdPool] = {}
         self.out = InjectedPatterns()
         self.window_start = datetime.combine(
@@ -71,7 +81,9 @@ class Run:
         of the seven kinds, and each costs a key stream and a first block of ids."""
         pool = self._ids.get(kind)
         if pool is None:
-            sequence = IdSequence(self.seed, kind, namespace=self.typology.value)
+            sequence = IdSequence(
+                self.id_seed, kind, namespace=self.typology.value, start=self.id_start
+            )
             pool = self._ids[kind] = _IdPool(sequence)
         return pool.next()
 

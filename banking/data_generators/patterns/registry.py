@@ -54,13 +54,22 @@ def as_typology(typology: Typology | str) -> Typology:
 
 
 def inject(
-    typology: Typology | str, ctx: PatternContext, count: int, seed: int, **params: Any
+    typology: Typology | str,
+    ctx: PatternContext,
+    count: int,
+    seed: int,
+    *,
+    id_seed: int | None = None,
+    id_start: int = 0,
+    **params: Any,
 ) -> InjectedPatterns:
     """``count`` instances of ``typology`` over ``ctx``, with complete ground truth.
 
     Output depends only on the arguments. Ids use the typology's namespace of
     ``banking.ids``, so with the bank's root seed they never collide with core ids or with
-    another typology's; call ``inject`` once per typology and seed.
+    another typology's; call ``inject`` once per typology and seed. A chunked bank calls it
+    several times: ``seed`` then varies the random streams, while ids come from ``id_seed``
+    (the root seed) from counter ``id_start`` on, a range of its own per call.
     """
     kind = as_typology(typology)
     if not isinstance(ctx, PatternContext):
@@ -71,7 +80,8 @@ def inject(
     module = MODULES[kind]
     resolved = resolve(kind.value, module.DEFAULTS, module.CHOICES, params)
     module.validate(resolved, ctx)
-    run = Run(kind, ctx, seed)
+    id_seed = seed if id_seed is None else check_seed(id_seed)
+    run = Run(kind, ctx, seed, id_seed=id_seed, id_start=id_start)
     for index in range(count):
         instance = run.instance(index)
         expected = module.build(instance, resolved)

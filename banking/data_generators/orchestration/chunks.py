@@ -1,0 +1,212 @@
+"""The chunk function of the presets: ``chunk_records(seed, chunk, preset)``, pure.
+
+A preset's bank is ``chunk_count(preset)`` independent chunks. Chunk ``c`` depends only on
+``(seed, c, preset)``:
+
+* its random streams come from ``chunk_seed(seed, c)`` (``banking.seeding`` streams, no global
+  RNG), so chunks can run in any order, in any process, on any machine;
+* its ids are the root seed's ``banking.ids`` sequences from counter ``c << CHUNK_ID_BITS``
+  on, so ids never collide across chunks (one bijection, disjoint counters), and any chunk can
+  name another chunk's account ``j`` without generating it (``IdSequence.at``);
+* ``CROSS_CHUNK_SHARE`` of its background transactions pay an account of another chunk, drawn
+  from the chunk's own stream: cross-chunk traffic is decided inside the chunk;
+* typologies are injected among the chunk's own accounts (``laundering.inject_to_target``),
+  sized so the chunk holds its share of the preset's laundering transactions.
+
+To run a bank on Dask, Ray or Spark, map ``write_chunk`` (or ``chunk_records``) over
+``range(chunk_count(preset))`` with the same ``seed`` and preset, then write the manifest with
+``parallel.finish_manifest``: the bytes equal those of ``banking generate --preset``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from banking.data_generators import REFERENCE_DATE
+from banking.data_generators.core import (
+    AccountGenerator,
+    CommunicationGenerator,
+    CompanyGenerator,
+    PersonGenerator,
+    TransactionGenerator,
+)
+from banking.data_generators.orchestration.bank import _Interleaver
+from banking.data_generators.orchestration.laundering import CHUNK_ID_BITS, inject_to_target
+from banking.data_generators.orchestration.ownership import OwnershipGenerator
+from banking.data_generators.orchestration.presets import (
+    FORMAT_MIX,
+    Preset,
+    chunk_counts,
+    share,
+)
+from banking.dataset.schema import ENTITIES, columns_from_records, records_from_models
+from banking.ids import IdSequence
+from banking.seeding import check_seed, stream_rng
+
+CROSS_CHUNK_SHARE = 0.25
+BATCH_SIZE = 100_000
+
+Columns = dict[str, np.ndarray]
+
+
+def chunk_seed(seed: int, chunk: int) -> int:
+    """The seed of chunk ``chunk``'s random streams: a ``banking.seeding`` stream of the root."""
+    return int(stream_rng(check_seed(seed), f"chunk:{chunk}").integers(0, 2**63))
+
+
+def _ids(seed: int, kind: str, chunk: int) -> IdSequence:
+    return IdSequence(seed, kind, "core", start=chunk << CHUNK_ID_BITS)
+
+
+def _renumbered(generator: Any, seed: int, kind: str, chunk: int) -> Any:
+    """``generator`` drawing its ids from the chunk's range of the root seed's sequence."""
+    generator._ids = _ids(seed, kind, chunk)
+    return generator
+
+
+def _format_table() -> tuple[np.ndarray, np.ndarray]:
+    values = np.empty(len(FORMAT_MIX), dtype=object)
+    values[:] = list(FORMAT_MIX)
+    cdf = np.cumsum(list(FORMAT_MIX.values()))
+    return values, cdf / cdf[-1]
+
+
+class _Chunk:
+    def __init__(self, seed: int, chunk: int, preset: Preset, reference_date: date) -> None:
+        self.seed = check_seed(seed)
+        self.counts = chunk_counts(preset, chunk)
+        self.preset = preset
+        self.chunk = chunk
+        self.rseed = chunk_seed(self.seed, chunk)
+        self.ref = reference_date
+        c = self.counts
+        self.person_ids = _ids(self.seed, "person", chunk).take_objects(c.persons)
+        self.company_ids = _ids(self.seed, "company", chunk).take_objects(c.companies)
+        owners = np.concatenate([self.person_ids, self.company_ids])
+        accounts = _renumbered(
+            AccountGenerator(self.rseed, owner_ids=owners, reference_date=reference_date),
+            self.seed,
+            "account",
+            chunk,
+        )
+        self.accounts = accounts.generate_columns(c.accounts)
+        patterns = importlib.import_module("banking.data_generators.patterns")
+        ctx = patterns.PatternContext(
+            person_ids=self.person_ids,
+            company_ids=self.company_ids,
+            account_ids=self.accounts["account_id"],
+            account_owner_ids=self.accounts["owner_id"],
+            reference_date=reference_date,
+            window_days=preset.span_days,
+        )
+        self.injected = inject_to_target(
+            ctx, c.laundering, self.seed, self.rseed, chunk, preset.span_days
+        )
+        self.background = max(c.transactions - len(self.injected.transactions), 0)
+
+    def extra(self, entity: str) -> list[dict[str, Any]]:
+        return records_from_models(getattr(self.injected, entity, ()))
+
+    def mixed(self, entity: str, batches: Iterator[Columns], rows: int) -> Iterator[Columns]:
+        """``batches`` with the typologies' records of ``entity`` spread over them."""
+        mixer = _Interleaver(self.rseed, entity, self.extra(entity), -(-rows // BATCH_SIZE))
+        for cols in batches:
+            yield mixer.mix(entity, cols, mixer.next_extra())
+        rest = mixer.rest()
+        if rest:
+            yield columns_from_records(entity, rest)
+
+    def transactions(self) -> Iterator[Columns]:
+        c, p = self.counts, self.preset
+        background = self.background
+        if not background:
+            return
+        gen = _renumbered(
+            TransactionGenerator(
+                self.rseed,
+                account_ids=self.accounts["account_id"],
+                reference_date=self.ref,
+                window_days=p.span_days,
+                account_currencies=self.accounts["currency"],
+            ),
+            self.seed,
+            "transaction",
+            self.chunk,
+        )
+        rng = stream_rng(self.rseed, "chunk:transactions")
+        formats = _format_table()
+        all_accounts = IdSequence(self.seed, "account", "core")
+        for cols in gen.iter_columns(background, BATCH_SIZE):
+            n = len(cols["txn_id"])
+            values, cdf = formats
+            pick = np.minimum(np.searchsorted(cdf, rng.random(n), side="right"), len(values) - 1)
+            cols["channel"] = values[pick]
+            if c.chunks > 1:
+                cross = np.flatnonzero(rng.random(n) < CROSS_CHUNK_SHARE)
+                other = (self.chunk + 1 + rng.integers(0, c.chunks - 1, cross.size)) % c.chunks
+                sizes = np.array([share(p.accounts, c.chunks, int(o)) for o in range(c.chunks)])
+                local = (rng.random(cross.size) * sizes[other]).astype(np.int64)
+                positions = (other.astype(np.uint64) << np.uint64(CHUNK_ID_BITS)) + local.astype(
+                    np.uint64
+                )
+                cols["to_account"][cross] = all_accounts.at(positions)
+            yield cols
+
+    def entities(self) -> Iterator[tuple[str, Columns]]:
+        c, seed, ref, chunk = self.counts, self.seed, self.ref, self.chunk
+        persons = _renumbered(
+            PersonGenerator(self.rseed, reference_date=ref), seed, "person", chunk
+        )
+        companies = _renumbered(
+            CompanyGenerator(self.rseed, reference_date=ref), seed, "company", chunk
+        )
+        exclude = frozenset(link.company_id for link in self.injected.ownership_links)
+        ownership = _renumbered(
+            OwnershipGenerator(self.rseed, self.company_ids, self.person_ids, exclude=exclude),
+            seed,
+            "ownership",
+            chunk,
+        )
+        comms = _renumbered(
+            CommunicationGenerator(
+                self.rseed,
+                person_ids=self.person_ids,
+                reference_date=ref,
+                window_days=self.preset.span_days,
+            ),
+            seed,
+            "communication",
+            chunk,
+        )
+        sources: dict[str, tuple[Iterator[Columns], int]] = {
+            "persons": (persons.iter_columns(c.persons, BATCH_SIZE), c.persons),
+            "companies": (companies.iter_columns(c.companies, BATCH_SIZE), c.companies),
+            "accounts": (iter([self.accounts]), c.accounts),
+            "ownership_links": (ownership.iter_columns(BATCH_SIZE), c.companies),
+            "transactions": (self.transactions(), self.background),
+            "communications": (comms.iter_columns(c.communications, BATCH_SIZE), c.communications),
+        }
+        for entity in ENTITIES:
+            if entity == "patterns":
+                records = self.extra("patterns")
+                if records:
+                    yield entity, columns_from_records(entity, records)
+                continue
+            batches, rows = sources[entity]
+            for cols in self.mixed(entity, batches, rows):
+                yield entity, cols
+
+
+def chunk_records(
+    seed: int, chunk: int, preset: Preset, reference_date: date = REFERENCE_DATE
+) -> Iterator[tuple[str, Columns]]:
+    """Chunk ``chunk`` of ``preset``'s bank as ``(entity, columns)`` batches, entities in
+    ``ENTITIES`` order. Pure: the same arguments give the same values in any process, whatever
+    ran before; nothing global is read or changed. Memory: the chunk's accounts and typologies
+    plus one batch of ``BATCH_SIZE`` rows."""
+    return _Chunk(seed, chunk, preset, reference_date).entities()
