@@ -159,9 +159,15 @@ def bank_repo(graph_url):
 
 
 @pytest.fixture(scope="session")
-def bank(bank_repo, tmp_path_factory) -> Bank:
+def bank_reader(tmp_path_factory) -> Any | None:
+    """The scale-0.01 dataset (one for every engine), or None without the generators."""
+    return _generate_dataset(tmp_path_factory.mktemp("bank") / "data")
+
+
+@pytest.fixture(scope="session")
+def bank(bank_repo, bank_reader) -> Bank:
     bank_repo.drop_all()
-    reader = _generate_dataset(tmp_path_factory.mktemp("bank") / "data")
+    reader = bank_reader
     if reader is not None:
         summary = load_dataset(reader, bank_repo)
         records = {e: int(reader.manifest["counts"].get(e, 0)) for e in ENTITIES}
