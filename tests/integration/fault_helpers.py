@@ -229,7 +229,7 @@ def graph_contents(repo: GraphRepository) -> tuple[dict[str, list[str]], dict[st
         g.E()
         .project("label", "id", "from", "to", "amount")
         .by(__.label())
-        .by(__.id_())
+        .by("edge_id")  # an edge's key on every engine (JanusGraph assigns element ids)
         .by(__.out_v().id_())
         .by(__.in_v().id_())
         .by(__.values("amount").fold())

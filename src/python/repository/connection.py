@@ -70,7 +70,18 @@ def _expand(raw: list[Any]) -> list[Any]:
     return results
 
 
-def _rejected(exc: GremlinServerError) -> GraphQueryError:
+# Gremlin Server's status for a request it cannot route (REQUEST_ERROR_INVALID_REQUEST_ARGUMENTS);
+# with "not configured" it means the traversal source does not exist: on JanusGraph, the graph
+# failed to open (its server listens anyway and answers every request so).
+NO_TRAVERSAL_SOURCE = 499
+
+
+def _rejected(exc: GremlinServerError, url: str) -> GraphQueryError | GraphUnavailable:
+    """A server-side error: the traversal's fault (``GraphQueryError``), or no graph to run it
+    on (``GraphUnavailable``, with the server's message; retrying would not help either)."""
+    message = getattr(exc, "status_message", "") or str(exc)
+    if getattr(exc, "status_code", None) == NO_TRAVERSAL_SOURCE and "not configured" in message:
+        return GraphUnavailable(f"Gremlin Server at {url} serves no graph: {message}")
     return GraphQueryError(f"Gremlin Server rejected the traversal: {exc}")
 
 
@@ -194,7 +205,7 @@ class GremlinConnection:
             for later in window:  # let them finish; the caller decides what to replay
                 later.wait_quietly(self._timeout_s)
             window.clear()
-            raise _rejected(exc) from exc
+            raise _rejected(exc, self.url) from exc
         except TimeoutError as exc:
             with self._lock:
                 self._drop_clients()
@@ -220,7 +231,7 @@ class GremlinConnection:
             try:
                 return self._submit_once(bytecode)
             except GremlinServerError as exc:
-                raise _rejected(exc) from exc
+                raise _rejected(exc, self.url) from exc
             except (struct.error, TypeError, ValueError) as exc:
                 raise GraphQueryError(f"cannot serialise the request: {exc}") from exc
             except TimeoutError as exc:

@@ -117,7 +117,7 @@ class FastGraphBinaryWriter(GraphBinaryWriter):
         entries (None values and skipped keys are only known while writing)."""
         key_bytes, keys, write = self._key, self._key_bytes, self.to_dict
         skip, endpoints = batch.skip, batch.endpoints
-        row_head = _MAP + _INT32(2) + key_bytes(KEY) + _MAP + _INT32(1) + key_bytes(T.id)
+        row_head = _MAP + _INT32(2) + key_bytes(KEY) + _MAP + _INT32(1) + key_bytes(batch.search)
         create_head = key_bytes(CREATE) + _MAP
         label = key_bytes(T.label) + write(batch.label, bytearray())
         directions = [key_bytes(d) for d in ENDPOINT_DIRECTIONS[: len(endpoints)]]

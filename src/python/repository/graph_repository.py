@@ -4,8 +4,9 @@ Everything goes to the server as gremlinpython bytecode whose values are typed a
 as a Gremlin script string, so data that looks like Gremlin (``g.V().drop()``) stays data. One
 connection is reused for the repository's lifetime (see ``connection.py`` for the timeouts,
 retries and the ``GraphUnavailable`` contract). Writes are idempotent batched merges keyed on the
-natural keys ``entity_id`` (vertices) and ``edge_id`` (edges), which are also the element ids, so
-every lookup by key is an id lookup. The write path is ``graph_writes.GraphWrites``, which
+natural keys ``entity_id`` (vertices, also their element id, so a vertex lookup is an id lookup)
+and ``edge_id`` (an indexed edge property: JanusGraph refuses user edge ids). The same code runs
+on TinkerGraph and JanusGraph. The write path is ``graph_writes.GraphWrites``, which
 this class extends with the lifecycle, counts, point reads and AML queries.
 """
 
@@ -139,7 +140,8 @@ class GraphRepository(GraphWrites):
         )
 
     def get_edge(self, edge_id: str, label: str | None = None) -> dict[str, Any] | None:
-        """An edge as ``{"label", "edge_id", "from_id", "to_id", props}`` or None."""
+        """An edge as ``{"label", "edge_id", "from_id", "to_id", props}`` or None (an index
+        lookup of ``edge_id``)."""
         return self._point_read(
             ("e", edge_id, label),
             lambda: queries.get_edge(self._g, edge_id, label),

@@ -1,7 +1,7 @@
 """The write half of ``GraphRepository``: idempotent batched merges, deletes and the reset.
 
-Writes are merges keyed on the natural keys ``entity_id`` (vertices) and ``edge_id`` (edges),
-which are also the element ids (the traversals are built in ``upserts.py``). Every write clears
+Writes are merges keyed on the natural keys: ``entity_id`` (vertices, also their element id) and
+the ``edge_id`` property (edges; the traversals are built in ``upserts.py``). Every write clears
 the point-read cache. ``GraphWrites`` also holds the bytecode path (``_run``/``_one``) that the
 reads share; ``GraphRepository`` builds the connection, the traversal source and the cache.
 """
@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from gremlin_python.process.graph_traversal import GraphTraversal, GraphTraversalSource, __
+from gremlin_python.process.traversal import P
 
 from banking_repository import upserts
 from banking_repository.cache import LRUCache
@@ -80,7 +81,7 @@ class GraphWrites:
     def upsert_edges(
         self, label: str, rows: Sequence[Mapping[str, Any]], batch_size: int = DEFAULT_BATCH_SIZE
     ) -> int:
-        """Create or update edges keyed by ``edge_id`` (their element id, unique across labels);
+        """Create or update edges keyed by their ``edge_id`` property (unique across labels);
         a missing endpoint becomes a bare vertex. An existing edge keeps its endpoints."""
         distinct = upserts.edge_rows(label, rows).check()
         chunks = list(upserts.chunks(rows, batch_size))
@@ -133,7 +134,7 @@ class GraphWrites:
         deleted = 0
         for chunk in upserts.chunks(list(ids), batch_size):
             self.cache.clear()
-            t = self._g.E(*chunk).has_label(label)
+            t = self._g.E().has(label, upserts.EDGE_KEY, P.within(list(chunk)))
             deleted += count_answer(self._run(t.side_effect(__.drop()).count()))
         return deleted
 

@@ -3,7 +3,9 @@
 Builders take a remote-less ``GraphTraversalSource`` and return bytecode-ready traversals whose
 values are all traversal arguments (sent as typed data, never as script text). Optional results
 come back through ``fold()`` as an empty list instead of an exception; ``vertex_dict`` and
-``edge_dict`` shape what the server returns into plain dicts keyed by the natural keys.
+``edge_dict`` shape what the server returns into plain dicts keyed by the natural keys. Edges
+are found, ordered and named by their ``edge_id`` property, never by their element id (which
+JanusGraph assigns itself, as a type stock gremlinpython cannot read).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from gremlin_python.process.graph_traversal import GraphTraversal, __
 from gremlin_python.process.graph_traversal import GraphTraversalSource as Source
 from gremlin_python.process.traversal import Direction, T
 
-from banking_repository.steps import ACCOUNT, TRANSFER, in_window, vertex
+from banking_repository.steps import ACCOUNT, EDGE_KEY, TRANSFER, in_window, vertex
 
 
 def _direction(direction: str) -> Direction:
@@ -59,7 +61,7 @@ def get_vertex(g: Source, entity_id: str, label: str | None = None) -> GraphTrav
 
 
 def get_edge(g: Source, edge_id: str, label: str | None = None) -> GraphTraversal:
-    t = g.E(edge_id).has_label(label) if label else g.E(edge_id)
+    t = g.E().has(label, EDGE_KEY, edge_id) if label else g.E().has(EDGE_KEY, edge_id)
     return _edge_projection(t).fold()
 
 
@@ -92,7 +94,7 @@ def edges_of(
     limit: int | None,
 ) -> GraphTraversal:
     labels = (edge_label,) if edge_label else ()
-    t = vertex(g, entity_id).to_e(_direction(direction), *labels).order().by(T.id)
+    t = vertex(g, entity_id).to_e(_direction(direction), *labels).order().by(EDGE_KEY)
     if limit is not None:
         t = t.limit(limit)
     return _edge_projection(t).fold()

@@ -2,8 +2,9 @@
 
 Fan-in/out, cycles, beneficial owners, shared attributes and structuring; the point reads and
 pages are in ``lookups.py``, the labels and shared steps in ``steps.py`` (both re-exported here).
-Natural keys are element ids (``T.id`` = ``entity_id`` / ``edge_id``), so traversals start from
-``V(id)``, order by ``T.id`` and name elements by ``id()``: no property reads for keys.
+Vertices are keyed by their element id (``T.id`` = ``entity_id``), so traversals start from
+``V(id)``, order by ``T.id`` and name vertices by ``id()``; edges are named by their
+``edge_id`` property, the same on every engine.
 Builders take a remote-less ``GraphTraversalSource`` and return bytecode-ready traversals whose
 values are all traversal arguments (sent as typed data, never as script text). Optional results
 come back through ``fold()`` as an empty list instead of an exception. The arithmetic that
@@ -195,7 +196,7 @@ def cycles(
     t = t.repeat(hop(__).in_v().simple_path()).emit(__.where(P.within("pred")))
     t = t.times(max(1, max_length - 1)).where(P.within("pred"))
     t = hop(t).where(__.in_v().as_("s")).in_v()
-    t = t.path().by(T.id).by(T.id)
+    t = t.path().by(T.id).by(EDGE_KEY)
     if limit is not None:
         t = t.limit(limit)
     return t.fold()
@@ -315,7 +316,7 @@ def structuring(
     return (
         edges.group()
         .by(__.in_v().id_())
-        .by(__.project("t", "a", "id").by("timestamp").by("amount").by(T.id).fold())
+        .by(__.project("t", "a", "id").by("timestamp").by("amount").by(EDGE_KEY).fold())
         .unfold()
         .where(__.select(Column.values).count(Scope.local).is_(P.gte(min_count)))
         .fold()

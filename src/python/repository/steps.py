@@ -1,8 +1,9 @@
 """The labels the queries walk and the steps every query starts from.
 
-Natural keys are element ids (``T.id`` = ``entity_id`` / ``edge_id``), so traversals start from
-``V(id)``: an id lookup, no index and no property read. Shared by the point reads
-(``lookups.py``) and the AML patterns (``queries.py``).
+A vertex's natural key is its element id (``T.id`` = ``entity_id``), so traversals start from
+``V(id)``: an id lookup, no index and no property read. An edge's is its ``edge_id`` property
+(JanusGraph assigns edge ids itself), read wherever a result names a transfer or a link.
+Shared by the point reads (``lookups.py``) and the AML patterns (``queries.py``).
 """
 
 from __future__ import annotations

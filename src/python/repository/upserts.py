@@ -1,11 +1,16 @@
 """Batched idempotent upsert traversals: one request merges a whole batch of rows.
 
-Natural keys are element ids: a vertex's ``T.id`` is its ``entity_id``, an edge's is its
-``edge_id`` (both also stay properties, which queries and users read). A batch travels as
-injected data (``inject(rows).unfold()``), one row of two small maps per element:
+A vertex's natural key is its element id (``T.id`` = ``entity_id``); an edge's is its
+``edge_id`` property, because JanusGraph refuses user-supplied edge ids ("Edge does not support
+user supplied identifiers"). One code path serves both engines: on TinkerGraph, keying edges by
+the indexed property measured no slower than by ``T.id`` (docs/performance/graph.md, "Edge
+keys"). A batch travels as injected data (``inject(rows).unfold()``), one row of two small maps
+per element:
 
-- ``k``, the ``mergeV``/``mergeE`` search map ``{T.id: key}``: Gremlin turns it into ``V(id)`` /
-  ``E(id)``, a hash lookup in TinkerGraph with no property index and no filter step;
+- ``k``, the ``mergeV``/``mergeE`` search map: ``{T.id: entity_id}`` (Gremlin turns it into
+  ``V(id)``, a direct id lookup) or ``{"edge_id": edge_id}`` (``E().has("edge_id", id)``, which
+  the engine answers from its index on ``edge_id``: TinkerGraph's key index, JanusGraph's
+  composite index);
 - ``c``, the ``onCreate`` map: label, properties and, for an edge, its endpoints as raw ids
   (``Direction.OUT: from_id``), which ``mergeE`` resolves with a direct id lookup.
 
@@ -16,11 +21,10 @@ travels once: Gremlin Server copies every injected map, entry by entry, while it
 the request (the largest part of its cost for a batch), so a second copy of the properties for
 ``onMatch`` cost a first load about as much as the merges it served.
 
-Each ``mergeV``/``mergeE`` compiles a small search traversal per element on the server;
-searching by id alone keeps it to one step, and resolving endpoints by raw id avoids two more
-per edge. The price is that an edge whose endpoint is missing fails; the repository then
-creates the missing endpoints as bare vertices (label + ``entity_id``, see
-:func:`endpoint_items`) and replays the batch, which keeps out-of-order streams safe.
+Resolving endpoints by raw id keeps each ``mergeE``'s search small. The price is that an edge
+whose endpoint is missing fails; the repository then creates the missing endpoints as bare
+vertices (label + ``entity_id``, see :func:`endpoint_items`) and replays the batch, which keeps
+out-of-order streams safe.
 
 Properties travel as maps rather than one ``property()`` step per key, so rows with different
 property keys share one traversal per label. Natural keys are unique across labels (ids carry
@@ -81,7 +85,7 @@ class UpsertRows:
     client's time per element of a batched load); :meth:`items` is the layout it encodes,
     byte for byte, and what anything else that reads the bytecode sees."""
 
-    __slots__ = ("endpoints", "key", "label", "rows", "skip")
+    __slots__ = ("endpoints", "key", "label", "rows", "search", "skip")
 
     def __init__(
         self,
@@ -90,10 +94,12 @@ class UpsertRows:
         key: str,
         endpoints: tuple[str, ...] = (),
         skip: frozenset[str] = frozenset(),
+        search: Any = T.id,
     ) -> None:
         self.label = label
         self.rows = rows
-        self.key = key  # the row key whose value is the element id
+        self.key = key  # the row key whose value is the natural key
+        self.search = search  # the search map's key: T.id (vertices) or the key property
         self.endpoints = endpoints  # row keys of the OUT and IN endpoint ids (edges)
         self.skip = skip  # row keys that are not stored as properties
 
@@ -119,7 +125,7 @@ class UpsertRows:
         return len(ids) == len(self.rows)
 
     def items(self) -> list[dict[Any, Any]]:
-        """The rows as injected maps: ``{KEY: {T.id: id}, CREATE: {T.label: label,
+        """The rows as injected maps: ``{KEY: {search: key}, CREATE: {T.label: label,
         Direction.OUT: from, Direction.IN: to, **properties}}``, ``None`` values dropped
         (Gremlin has no null property)."""
         self.check()
@@ -133,7 +139,7 @@ class UpsertRows:
             for key, value in row.items():
                 if value is not None and key not in self.skip:
                     create[key] = value
-            items.append({KEY: {T.id: row[self.key]}, CREATE: create})
+            items.append({KEY: {self.search: row[self.key]}, CREATE: create})
         return items
 
 
@@ -142,8 +148,9 @@ def vertex_rows(label: str, rows: Sequence[Mapping[str, Any]]) -> UpsertRows:
 
 
 def edge_rows(label: str, rows: Sequence[Mapping[str, Any]]) -> UpsertRows:
-    """Edge rows; endpoints travel as raw ids, the endpoint keys are not properties."""
-    return UpsertRows(label, rows, EDGE_KEY, ("from_id", "to_id"), EDGE_ROW_KEYS)
+    """Edge rows keyed by their ``edge_id`` property; endpoints travel as raw ids, the endpoint
+    keys are not properties."""
+    return UpsertRows(label, rows, EDGE_KEY, ("from_id", "to_id"), EDGE_ROW_KEYS, EDGE_KEY)
 
 
 def vertex_items(label: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[Any, Any]]:

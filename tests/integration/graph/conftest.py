@@ -1,5 +1,5 @@
-"""A small bank with injected AML typologies, loaded once into the test session's own Gremlin
-Server (``gremlin_url``, tests/conftest.py).
+"""A small bank with injected AML typologies, loaded once per graph engine into the test
+session's own server (``graph_url``: TinkerGraph and JanusGraph, tests/integration/conftest.py).
 
 With the generators on the branch (``generate_bank``) the bank is a scale-0.01 dataset written
 to a temporary directory and loaded with ``load_dataset``, the path users take. Without them it
@@ -153,15 +153,21 @@ def _hand_made_bank() -> dict[str, list]:
 
 
 @pytest.fixture(scope="session")
-def bank_repo(gremlin_url):
-    with GraphRepository(gremlin_url) as repo:
+def bank_repo(graph_url):
+    with GraphRepository(graph_url, timeout_s=300) as repo:
         yield repo
 
 
 @pytest.fixture(scope="session")
-def bank(bank_repo, tmp_path_factory) -> Bank:
+def bank_reader(tmp_path_factory) -> Any | None:
+    """The scale-0.01 dataset (one for every engine), or None without the generators."""
+    return _generate_dataset(tmp_path_factory.mktemp("bank") / "data")
+
+
+@pytest.fixture(scope="session")
+def bank(bank_repo, bank_reader) -> Bank:
     bank_repo.drop_all()
-    reader = _generate_dataset(tmp_path_factory.mktemp("bank") / "data")
+    reader = bank_reader
     if reader is not None:
         summary = load_dataset(reader, bank_repo)
         records = {e: int(reader.manifest["counts"].get(e, 0)) for e in ENTITIES}

@@ -1,4 +1,4 @@
-"""Kafka -> graph, end to end on the real broker and Gremlin Server."""
+"""Kafka -> graph, end to end on the real broker and each graph engine (``graph_url``)."""
 
 from __future__ import annotations
 
@@ -69,15 +69,15 @@ class Graph:
 
 
 @pytest.fixture
-def graph(gremlin_url):
-    g = Graph(gremlin_url)
+def graph(graph_url):
+    g = Graph(graph_url)
     yield g
     g.close()
 
 
 @pytest.fixture
-def sink(gremlin_url):
-    s = RepositorySink.connect(gremlin_url)
+def sink(graph_url):
+    s = RepositorySink.connect(graph_url)
     yield s
     s.close()
 
@@ -214,7 +214,7 @@ def test_broker_restart_mid_stream_loses_and_doubles_nothing(tmp_path, sink, gra
         broker.stop()
 
 
-def test_sigterm_stops_the_consumer_after_a_final_commit(kafka_bootstrap, gremlin_url, graph):
+def test_sigterm_stops_the_consumer_after_a_final_commit(kafka_bootstrap, graph_url, graph):
     prefix = unique_prefix("sigterm")
     base = id_base()
     data = bank(base, 20, 3000)
@@ -230,7 +230,7 @@ def test_sigterm_stops_the_consumer_after_a_final_commit(kafka_bootstrap, gremli
         "--bootstrap",
         kafka_bootstrap,
         "--gremlin",
-        gremlin_url,
+        graph_url,
         "--topic-prefix",
         prefix,
         "--batch-size",
