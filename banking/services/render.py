@@ -19,6 +19,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from banking.graph.schema import SCHEMA, GraphSchema
 from banking.services.settings import HOST, KafkaNode, ServiceSettings
 
 VERTEX_KEY = "entity_id"
@@ -197,6 +198,174 @@ def log4j2_xml() -> str:
     <Logger name="org.apache.kafka" level="WARN"/>
     <Logger name="state.change.logger" level="WARN"/>
     <Logger name="kafka.server.KafkaConfig" level="WARN"/>
+    <Root level="WARN"><AppenderRef ref="STDOUT"/></Root>
+  </Loggers>
+</Configuration>
+"""
+
+
+# JanusGraph: the graph's keyspace and the consistency of its reads and writes. QUORUM of 3
+# copies is 2: any one node may be lost and both still succeed, and since 2 + 2 > 3 a read
+# meets the last acknowledged write (an index lookup by edge_id sees an edge written before,
+# so a replayed upsert does not add it twice). ONE could read a stale index, ALL would stop at
+# the first lost node. With one node QUORUM is 1.
+JANUSGRAPH_KEYSPACE = "banking"
+CQL_CONSISTENCY = "QUORUM"
+# Custom vertex ids contain '-', JanusGraph's default relation delimiter: every JVM of the graph
+# runs with this one instead.
+RELATION_DELIMITER = "|"
+
+
+def janusgraph_properties(settings: ServiceSettings) -> str:
+    """The graph's backend: CQL on every Cassandra node, vertex ids supplied by the caller."""
+    return f"""\
+# Written by banking.services; edit banking/services/render.py instead.
+gremlin.graph=org.janusgraph.core.JanusGraphFactory
+storage.backend=cql
+storage.hostname={settings.cassandra_hosts}
+storage.port={settings.cassandra_port}
+storage.cql.keyspace={JANUSGRAPH_KEYSPACE}
+storage.cql.local-datacenter=datacenter1
+storage.cql.replication-strategy-class=SimpleStrategy
+storage.cql.replication-factor={settings.graph_replication}
+storage.cql.read-consistency-level={CQL_CONSISTENCY}
+storage.cql.write-consistency-level={CQL_CONSISTENCY}
+# Fixed when the graph is first created: custom (string) vertex ids, the entity ids.
+graph.set-vertex-id=true
+graph.allow-custom-vid-types=true
+"""
+
+
+def _groovy_list(items: list[str]) -> str:
+    return "[" + ", ".join(f"'{item}'" for item in items) + "]"
+
+
+def janusgraph_init_script(schema: GraphSchema = SCHEMA) -> str:
+    """Groovy run once at server start: declare the schema (idempotent), bind ``g``, and bind
+    ``schema``, a read-only TinkerGraph describing the schema as the server's management API
+    reads it back (so clients check types with a bytecode traversal, not a script)."""
+    keys = ",\n    ".join(
+        f"['{key.name}', {key.data_type}.class, Cardinality.{key.cardinality}]"
+        for key in schema.keys
+    )
+    index, index_key = schema.edge_index
+    return f"""\
+// Written by banking.services from banking.graph.schema; runs once when JanusGraph starts.
+import org.janusgraph.core.Cardinality
+import org.janusgraph.core.EdgeLabel
+import org.janusgraph.core.PropertyKey
+import org.apache.tinkerpop.gremlin.tinkergraph.structure.TinkerGraph
+
+def mgmt = graph.openManagement()
+[
+    {keys}
+].each {{ k ->
+    if (!mgmt.containsPropertyKey(k[0])) {{
+        mgmt.makePropertyKey(k[0]).dataType(k[1]).cardinality(k[2]).make()
+    }}
+}}
+{_groovy_list(list(schema.vertex_labels))}.each {{
+    if (!mgmt.containsVertexLabel(it)) mgmt.makeVertexLabel(it).make()
+}}
+{_groovy_list(list(schema.edge_labels))}.each {{
+    if (!mgmt.containsEdgeLabel(it)) mgmt.makeEdgeLabel(it).make()
+}}
+if (!mgmt.containsGraphIndex('{index}')) {{
+    def key = mgmt.getPropertyKey('{index_key}')
+    mgmt.buildIndex('{index}', Edge.class).addKey(key).buildCompositeIndex()
+}}
+mgmt.commit()
+
+def described = TinkerGraph.open()
+def m = graph.openManagement()
+m.getRelationTypes(PropertyKey.class).each {{ k ->
+    described.addVertex(T.label, 'property_key', 'name', k.name(),
+            'data_type', k.dataType().simpleName, 'cardinality', k.cardinality().name())
+}}
+m.getVertexLabels().each {{
+    described.addVertex(T.label, 'vertex_label', 'name', it.name())
+}}
+m.getRelationTypes(EdgeLabel.class).each {{
+    described.addVertex(T.label, 'edge_label', 'name', it.name())
+}}
+m.getGraphIndexes(Edge.class).each {{ i ->
+    def fields = i.getFieldKeys()
+    described.addVertex(T.label, 'edge_index', 'name', i.name(),
+            'keys', fields*.name().join(','), 'composite', i.isCompositeIndex(),
+            'status', i.getIndexStatus(fields[0]).name())
+}}
+m.rollback()
+
+def globals = [:]
+globals << [g : graph.traversal(), schema : described.traversal()]
+"""
+
+
+def janusgraph_server_yaml(settings: ServiceSettings, conf_dir: Path, host: str = HOST) -> str:
+    """JanusGraph Server (Gremlin Server 3.7.3 inside): GraphBinary v1 and GraphSON v3 with
+    JanusGraph's IO registry, so its ids (RelationIdentifier) travel to clients that read them."""
+    ser = "org.apache.tinkerpop.gremlin.util.ser"
+    registry = "{ioRegistries: [org.janusgraph.graphdb.tinkerpop.JanusGraphIoRegistry]}"
+    jsr = "org.apache.tinkerpop.gremlin.jsr223"
+    ops = "org.apache.tinkerpop.gremlin.server.op"
+    return f"""\
+# Written by banking.services; edit banking/services/render.py instead.
+host: {host}
+port: {settings.janusgraph_port}
+evaluationTimeout: {EVALUATION_TIMEOUT_MS}
+channelizer: org.apache.tinkerpop.gremlin.server.channel.WebSocketChannelizer
+graphs:
+  graph: {_yaml_str(conf_dir / "janusgraph.properties")}
+scriptEngines:
+  gremlin-groovy:
+    plugins:
+      org.janusgraph.graphdb.tinkerpop.plugin.JanusGraphGremlinPlugin: {{}}
+      org.apache.tinkerpop.gremlin.server.jsr223.GremlinServerGremlinPlugin: {{}}
+      org.apache.tinkerpop.gremlin.tinkergraph.jsr223.TinkerGraphGremlinPlugin: {{}}
+      {jsr}.ImportGremlinPlugin:
+        classImports: [java.lang.Math]
+        methodImports: [java.lang.Math#*]
+      {jsr}.ScriptFileGremlinPlugin:
+        files: [{_yaml_str(conf_dir / "init.groovy")}]
+serializers:
+  - className: {ser}.GraphBinaryMessageSerializerV1
+    config: {registry}
+  - className: {ser}.GraphBinaryMessageSerializerV1
+    config: {{serializeResultToString: true}}
+  - className: {ser}.GraphSONMessageSerializerV3
+    config: {registry}
+processors:
+  - className: {ops}.session.SessionOpProcessor
+    config: {{sessionTimeout: 28800000}}
+  - className: {ops}.traversal.TraversalOpProcessor
+metrics: {{
+  slf4jReporter: {{enabled: false}}}}
+strictTransactionManagement: false
+idleConnectionTimeout: 0
+keepAliveInterval: 0
+maxInitialLineLength: 4096
+maxHeaderSize: 8192
+maxChunkSize: 8192
+maxContentLength: {MAX_CONTENT_LENGTH}
+maxAccumulationBufferComponents: 1024
+resultIterationBatchSize: 64
+writeBufferLowWaterMark: 32768
+writeBufferHighWaterMark: 65536
+"""
+
+
+def janusgraph_log4j2_xml() -> str:
+    return """\
+<?xml version="1.0" encoding="UTF-8"?>
+<Configuration status="WARN">
+  <Appenders>
+    <Console name="STDOUT" target="SYSTEM_OUT">
+      <PatternLayout pattern="%d{HH:mm:ss.SSS} %-5level %c{1} - %msg%n"/>
+    </Console>
+  </Appenders>
+  <Loggers>
+    <Logger name="org.apache.tinkerpop.gremlin.server" level="INFO"/>
+    <Logger name="org.janusgraph.graphdb.server" level="INFO"/>
     <Root level="WARN"><AppenderRef ref="STDOUT"/></Root>
   </Loggers>
 </Configuration>
