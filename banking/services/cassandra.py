@@ -12,8 +12,10 @@ for gossip to settle, a short ring delay).
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
+from banking.errors import ServiceUnavailable
 from banking.services import cql
 from banking.services.jars import classpath
 from banking.services.nodes import CassandraNode
@@ -178,10 +180,12 @@ def prepare(
 
 
 def answers(settings: ServiceSettings, name: str, timeout: float = 3.0) -> bool:
-    """The node answers CQL and has joined its ring (bootstrap COMPLETED)."""
+    """The node answers CQL, has joined its ring (bootstrap COMPLETED) and knows every other
+    node of the layout (so JanusGraph, started next, finds the whole cluster)."""
     node = settings.cassandra_node(name)
     view = cql.answers(node.host, node.port, timeout)
-    return view is not None and view.joined
+    others = {n.host for n in settings.cassandra_layout if n.name != name}
+    return view is not None and view.joined and others <= set(view.peers)
 
 
 def describe(settings: ServiceSettings, name: str) -> str:
@@ -215,3 +219,59 @@ def with_ring(settings: ServiceSettings, lines: list[str]) -> list[str]:
     if shown and settings.cassandra_nodes > 1:
         out.append(f"{'ring:':9}{joined}/{settings.cassandra_nodes} Cassandra nodes joined")
     return out
+
+
+# The tables JanusGraph 1.1's cql backend keeps (each: key, column1, value blobs).
+JANUSGRAPH_TABLES = (
+    "edgestore",
+    "edgestore_lock_",
+    "graphindex",
+    "graphindex_lock_",
+    "janusgraph_ids",
+    "system_properties",
+    "system_properties_lock_",
+    "systemlog",
+    "txlog",
+)
+
+
+def _tables_on(node: CassandraNode, keyspace: str) -> set[str]:
+    with cql.connect(node.host, node.port, timeout=10.0) as sock:
+        rows = cql.query(
+            sock, f"SELECT table_name FROM system_schema.tables WHERE keyspace_name = '{keyspace}'"
+        )
+    return {row[0] for row in rows if row[0]}
+
+
+def create_graph_tables(settings: ServiceSettings, keyspace: str, timeout_s: float = 120.0) -> None:
+    """Create the graph's keyspace and tables (if missing) and wait until every node has them.
+
+    JanusGraph would create them itself, one at a time, and prepare statements on every node
+    right after each: on a cluster starting on busy cores a node had announced the new schema
+    but not opened the table yet (``table edgestore does not exist``) and the graph did not
+    open. Created here first, JanusGraph finds them and only prepares its statements.
+    """
+    first = settings.cassandra_layout[0]
+    replication = settings.graph_replication
+    with cql.connect(first.host, first.port, timeout=30.0) as sock:
+        cql.execute(
+            sock,
+            f"CREATE KEYSPACE IF NOT EXISTS {keyspace} WITH replication = "
+            f"{{'class': 'SimpleStrategy', 'replication_factor': {replication}}}",
+        )
+        for table in JANUSGRAPH_TABLES:
+            cql.execute(
+                sock,
+                f"CREATE TABLE IF NOT EXISTS {keyspace}.{table} (key blob, column1 blob, "
+                "value blob, PRIMARY KEY (key, column1))",
+            )
+    deadline = time.monotonic() + timeout_s
+    wanted = set(JANUSGRAPH_TABLES)
+    for node in settings.cassandra_layout:
+        while not wanted <= _tables_on(node, keyspace):
+            if time.monotonic() > deadline:
+                raise ServiceUnavailable(
+                    f"{node.name}: the graph's tables did not reach it within {timeout_s:.0f} s "
+                    f"(log {settings.service_dir(node.name) / (node.name + '.log')})"
+                )
+            time.sleep(0.5)

@@ -127,26 +127,46 @@ def _rows(payload: bytes) -> list[list[str | None]]:
     return rows
 
 
-def query(sock: socket.socket, cql: str) -> list[list[str | None]]:
-    """Rows of one unpaged query at consistency ONE (text and inet columns only)."""
+def _query(sock: socket.socket, cql: str) -> bytes:
     raw = cql.encode()
     body = struct.pack(">I", len(raw)) + raw  # [long string]
     body += struct.pack(">HB", CONSISTENCY_ONE, 0)
     op, payload = _request(sock, OP_QUERY, body)
     if op != OP_RESULT:
         raise CqlError(f"unexpected answer opcode {op:#x}")
-    return _rows(payload)
+    return payload
 
 
-def ring_view(host: str, port: int, timeout: float = 3.0) -> RingView:
-    """What the node at host:port says of itself and its peers; CqlError or OSError if it
-    does not answer."""
-    with socket.create_connection((host, port), timeout=timeout) as sock:
+def query(sock: socket.socket, cql: str) -> list[list[str | None]]:
+    """Rows of one unpaged query at consistency ONE (text and inet columns only)."""
+    return _rows(_query(sock, cql))
+
+
+def execute(sock: socket.socket, cql: str) -> None:
+    """Run a statement whose answer is no rows (DDL: the coordinator has applied it)."""
+    _query(sock, cql)
+
+
+def connect(host: str, port: int, timeout: float = 3.0) -> socket.socket:
+    """A socket past STARTUP (the caller closes it); CqlError or OSError if the node does not
+    answer."""
+    sock = socket.create_connection((host, port), timeout=timeout)
+    try:
         sock.settimeout(timeout)
         startup = struct.pack(">H", 1) + _string("CQL_VERSION") + _string("3.0.0")
         op, _ = _request(sock, OP_STARTUP, startup)
         if op != OP_READY:
             raise CqlError(f"node did not accept STARTUP (opcode {op:#x})")
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def ring_view(host: str, port: int, timeout: float = 3.0) -> RingView:
+    """What the node at host:port says of itself and its peers; CqlError or OSError if it
+    does not answer."""
+    with connect(host, port, timeout) as sock:
         local = query(sock, "SELECT bootstrapped FROM system.local")
         peers = query(sock, "SELECT peer FROM system.peers")
     state = (local[0][0] if local else None) or "UNKNOWN"

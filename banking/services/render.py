@@ -217,12 +217,17 @@ RELATION_DELIMITER = "|"
 
 
 def janusgraph_properties(settings: ServiceSettings) -> str:
-    """The graph's backend: CQL on every Cassandra node, vertex ids supplied by the caller."""
+    """The graph's backend: CQL on every Cassandra node, vertex ids supplied by the caller.
+
+    Every node is a contact point (one ``storage.hostname`` line each: a repeated key is a list
+    to the server's configuration reader, a comma-separated value is one unknown host), so the
+    server opens its graph while any node answers."""
+    hosts = "\n".join(f"storage.hostname={node.host}" for node in settings.cassandra_layout)
     return f"""\
 # Written by banking.services; edit banking/services/render.py instead.
 gremlin.graph=org.janusgraph.core.JanusGraphFactory
 storage.backend=cql
-storage.hostname={settings.cassandra_hosts}
+{hosts}
 storage.port={settings.cassandra_port}
 storage.cql.keyspace={JANUSGRAPH_KEYSPACE}
 storage.cql.local-datacenter=datacenter1
@@ -230,6 +235,10 @@ storage.cql.replication-strategy-class=SimpleStrategy
 storage.cql.replication-factor={settings.graph_replication}
 storage.cql.read-consistency-level={CQL_CONSISTENCY}
 storage.cql.write-consistency-level={CQL_CONSISTENCY}
+# Creating the graph's tables on a cluster that starts on two busy cores: each CREATE TABLE
+# waits (up to 2 min, not the driver's 10 s) until every node has it before the next request.
+storage.cql.internal.string-configuration=datastax-java-driver {{ \
+advanced.control-connection.schema-agreement.timeout = 120 seconds }}
 # Fixed when the graph is first created: custom (string) vertex ids, the entity ids.
 graph.set-vertex-id=true
 graph.allow-custom-vid-types=true

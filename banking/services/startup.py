@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from banking.errors import ServiceUnavailable, UsageError
-from banking.services import cluster, launch, probes
+from banking.services import cassandra, cluster, janusgraph, launch, probes, render
 from banking.services.jars import ensure_jars
 from banking.services.process import (
     ProcessRecord,
@@ -40,6 +40,10 @@ from banking.services.units import (
 )
 
 Printer = Callable[[str], None]
+
+
+class GraphNotOpened(ServiceUnavailable):
+    """JanusGraph Server runs but its graph did not open (it may on a second start)."""
 
 
 def _record_graph(settings: ServiceSettings) -> None:
@@ -144,6 +148,8 @@ def up(settings: ServiceSettings, only: str | None = None, echo: Printer = print
             # Storage first: JanusGraph fails to open its graph without a Cassandra answering.
             for stage in ([n for n in to_start if n != "janusgraph"], ["janusgraph"]):
                 stage = [name for name in stage if name in to_start]
+                if stage == ["janusgraph"]:
+                    cassandra.create_graph_tables(settings, render.JANUSGRAPH_KEYSPACE)
                 if stage:
                     _start_stage(settings, stage, kept, begin, echo, started)
         except BaseException:
@@ -196,14 +202,22 @@ def _start_stage(
         commands = dict(zip(stage, pool.map(prepare, stage), strict=True))
     if any(name in settings.unit_names("kafka") for name in stage):
         _record_cluster(settings)
-    pending: dict[str, tuple[ProcessRecord, float]] = {}
-    for name in stage:
-        record = _start(settings, name, commands[name])
-        started.append(name)
-        pending[name] = (record, time.monotonic())
-        note = " (data kept: rejoins its cluster)" if name in kept else ""
-        echo(f"{name}: starting (pid {record.pid}){note}, log {record.log}")
-    _wait(settings, pending, begin, echo)
+    for attempt in range(1, janusgraph.GRAPH_ATTEMPTS + 1):
+        pending: dict[str, tuple[ProcessRecord, float]] = {}
+        for name in stage:
+            record = _start(settings, name, commands[name])
+            if name not in started:
+                started.append(name)
+            pending[name] = (record, time.monotonic())
+            note = " (data kept: rejoins its cluster)" if name in kept else ""
+            echo(f"{name}: starting (pid {record.pid}){note}, log {record.log}")
+        try:
+            _wait(settings, pending, begin, echo)
+            return
+        except GraphNotOpened as exc:
+            if attempt == janusgraph.GRAPH_ATTEMPTS:
+                raise
+            echo(f"janusgraph: {exc}; starting it again")
 
 
 def _stop_started(settings: ServiceSettings, started: Sequence[str]) -> None:
@@ -230,6 +244,9 @@ def _wait(
             if not is_alive(record.pid):
                 failed[name] = "exited during start-up"
                 del pending[name]
+            elif name == "janusgraph" and (why := _graph_failure(settings)):
+                failed[name] = f"opened no graph ({why})"
+                del pending[name]
             elif answers(settings, name, timeout=5.0):
                 elapsed = time.monotonic() - started
                 echo(f"{name}: up (pid {record.pid}) {record.endpoint} in {elapsed:.1f} s")
@@ -253,4 +270,12 @@ def _wait(
         f"{name} {reason} (log {launch.log_path(settings, name)})"
         for name, reason in failed.items()
     )
-    raise ServiceUnavailable(f"services not ready: {summary}")
+    graph_only = set(failed) == {"janusgraph"} and failed["janusgraph"].startswith("opened no")
+    raise (GraphNotOpened if graph_only else ServiceUnavailable)(f"services not ready: {summary}")
+
+
+def _graph_failure(settings: ServiceSettings) -> str | None:
+    try:
+        return janusgraph.graph_failure(launch.log_path(settings, "janusgraph").read_text())
+    except OSError:
+        return None
