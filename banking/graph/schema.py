@@ -6,35 +6,36 @@ server's init script declares every key up front from this module (rendered by
 ``banking.services.render``). The keys are what ``banking.graph.mapping`` writes: a vertex
 stores its record's fields but the id, plus ``entity_id``; an edge stores its record's fields
 less the id, the endpoints' id and label fields, plus ``edge_id``, with its time field as epoch
-milliseconds. Field types come from the pydantic models: dates travel as ISO text, timestamps of
-edges as longs, whole numbers as longs (JanusGraph converts an Integer to a Long key; the reverse
-would overflow), fractional ones as doubles. Every key has single cardinality: an upsert
-replaces a value. ``edge_id`` has a composite index: the repository finds edges by it (JanusGraph
-edges cannot carry user ids); vertices are found by their custom id and need none.
+milliseconds. Field types come from the models' storage kinds (``banking.dataset.schema``):
+dates travel as ISO text, timestamps of edges as longs, whole numbers as longs (JanusGraph
+converts an Integer to a Long key; the reverse would overflow), fractional ones as doubles.
+Every key has single cardinality: an upsert replaces a value. ``edge_id`` has a composite index:
+the repository finds edges by it (JanusGraph edges cannot carry user ids); vertices are found
+by their custom id and need none.
 """
 
 from __future__ import annotations
 
-import types
-import typing
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
+from banking.dataset.schema import field_kinds
 from banking.entities import EDGE_LABELS, GRAPH_ENTITIES, VERTEX_LABELS, Entity
 
 VERTEX_KEY = "entity_id"
 EDGE_KEY = "edge_id"
 EDGE_INDEX = "byEdgeId"
-# Python types of the model fields -> JanusGraph data types (Java classes), most specific first.
-_TYPES: tuple[tuple[type, str], ...] = (
-    (bool, "Boolean"),  # before int: bool is an int
-    (int, "Long"),
-    (float, "Double"),
-    (str, "String"),
-    (datetime, "String"),  # vertex fields travel as ISO text (edges' time fields as longs)
-    (date, "String"),
-)
+# Storage kinds of the model fields (banking.dataset.schema) -> JanusGraph data types (Java
+# classes). Dates and timestamps of vertices travel as ISO text, an edge's time field as a long.
+_TYPES = {
+    "str": "String",
+    "optstr": "String",
+    "bool": "Boolean",
+    "int": "Long",
+    "float": "Double",
+    "date": "String",
+    "datetime": "String",
+}
 # The Python values each JanusGraph type accepts (for checks of the data against the schema).
 ACCEPTS: dict[str, tuple[type, ...]] = {
     "Boolean": (bool,),
@@ -81,32 +82,21 @@ class GraphSchema:
         return isinstance(value, ACCEPTS[data_type])
 
 
-def _janus_type(annotation: Any, where: str) -> str:
-    """The JanusGraph type of a field annotation (``X | None``, ``Literal[...]`` resolved)."""
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        found = {_janus_type(a, where) for a in typing.get_args(annotation) if a is not type(None)}
-        if len(found) != 1:
-            raise SchemaError(f"{where}: no single type for {annotation!r}")
-        return found.pop()
-    if origin is typing.Literal:
-        return _janus_type(type(typing.get_args(annotation)[0]), where)
-    if origin is typing.Annotated:
-        return _janus_type(typing.get_args(annotation)[0], where)
-    for python_type, janus in _TYPES:
-        if isinstance(annotation, type) and issubclass(annotation, python_type):
-            return janus
-    raise SchemaError(f"{where}: no JanusGraph type for {annotation!r}")
+def _janus_type(kind: str, where: str) -> str:
+    try:
+        return _TYPES[kind]
+    except KeyError:
+        raise SchemaError(f"{where}: no JanusGraph type for a {kind} field") from None
 
 
 def entity_keys(spec: Entity) -> dict[str, str]:
     """The properties ``banking.graph.mapping`` writes for one entity, with their types."""
-    fields = spec.model.model_fields
+    fields = field_kinds(spec.plural)
     keys: dict[str, str] = {}
     if spec.vertex is not None:
-        for name, info in fields.items():
+        for name, kind in fields.items():
             if name != spec.id_field:
-                keys[name] = _janus_type(info.annotation, f"{spec.plural}.{name}")
+                keys[name] = _janus_type(kind, f"{spec.plural}.{name}")
         keys[VERTEX_KEY] = "String"
         if spec.edge is not None:  # the vertex also brings an edge (account -> owns)
             keys[EDGE_KEY] = "String"
@@ -114,9 +104,9 @@ def entity_keys(spec: Entity) -> dict[str, str]:
     skip = {spec.id_field}
     for end in spec.endpoints:
         skip.update(f for f in (end.id_field, end.label_field) if f is not None)
-    for name, info in fields.items():
+    for name, kind in fields.items():
         if name not in skip:
-            keys[name] = _janus_type(info.annotation, f"{spec.plural}.{name}")
+            keys[name] = _janus_type(kind, f"{spec.plural}.{name}")
     if spec.time_field is not None:
         keys[spec.time_field] = "Long"  # epoch milliseconds (banking.entities.to_epoch_millis)
     keys[EDGE_KEY] = "String"
