@@ -216,18 +216,20 @@ CQL_CONSISTENCY = "QUORUM"
 RELATION_DELIMITER = "|"
 
 
-def janusgraph_properties(settings: ServiceSettings) -> str:
+def janusgraph_properties(settings: ServiceSettings, hosts: tuple[str, ...] = ()) -> str:
     """The graph's backend: CQL on every Cassandra node, vertex ids supplied by the caller.
 
     Every node is a contact point (one ``storage.hostname`` line each: a repeated key is a list
     to the server's configuration reader, a comma-separated value is one unknown host), so the
-    server opens its graph while any node answers."""
-    hosts = "\n".join(f"storage.hostname={node.host}" for node in settings.cassandra_layout)
+    server opens its graph while any node answers; ``hosts`` replaces the nodes' addresses
+    (a container names its Cassandra by service name)."""
+    hosts = hosts or tuple(node.host for node in settings.cassandra_layout)
+    contact = "\n".join(f"storage.hostname={host}" for host in hosts)
     return f"""\
 # Written by banking.services; edit banking/services/render.py instead.
 gremlin.graph=org.janusgraph.core.JanusGraphFactory
 storage.backend=cql
-{hosts}
+{contact}
 storage.port={settings.cassandra_port}
 storage.cql.keyspace={JANUSGRAPH_KEYSPACE}
 storage.cql.local-datacenter=datacenter1
