@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from banking.errors import ServiceUnavailable
-from banking.services import cql
+from banking.services import cql, render
 from banking.services.jars import classpath
 from banking.services.nodes import CassandraNode
 from banking.services.settings import ServiceSettings
@@ -115,19 +115,6 @@ write_request_timeout: 5000ms
 """
 
 
-def logback_xml() -> str:
-    """Cassandra's own INFO lines (start-up, ring changes) to stdout, the node's log file."""
-    return """\
-<configuration>
-  <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
-    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{1} - %msg%n</pattern></encoder>
-  </appender>
-  <logger name="org.apache.cassandra" level="INFO"/>
-  <root level="WARN"><appender-ref ref="STDOUT"/></root>
-</configuration>
-"""
-
-
 def jamm_agent(lib_dir: Path) -> str:
     """``-javaagent:`` the jamm jar (Cassandra measures object sizes with it)."""
     found = sorted(lib_dir.glob("jamm-*.jar"))
@@ -149,7 +136,7 @@ def prepare(
         for folder in _DATA_DIRS:
             shutil.rmtree(node_dir / folder, ignore_errors=True)
     (conf / "cassandra.yaml").write_text(cassandra_yaml(settings, node, node_dir))
-    (conf / "logback.xml").write_text(logback_xml())
+    (conf / "logback.xml").write_text(render.logback_xml((("org.apache.cassandra", "INFO"),)))
     lib = settings.lib_dir(name)
     return [
         *base,

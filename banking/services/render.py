@@ -56,44 +56,13 @@ def _yaml_str(path: Path) -> str:
     return json.dumps(str(path))
 
 
-def gremlin_server_yaml(settings: ServiceSettings, conf_dir: Path, host: str = HOST) -> str:
-    """The server config; ``host`` is 0.0.0.0 only inside a container (docker-compose.yml)."""
-    ser = "org.apache.tinkerpop.gremlin.util.ser"
-    tinker_io = "org.apache.tinkerpop.gremlin.tinkergraph.structure.TinkerIoRegistry"
-    jsr = "org.apache.tinkerpop.gremlin.jsr223"
-    ops = "org.apache.tinkerpop.gremlin.server.op"
-    return f"""\
-# Written by banking.services; edit banking/services/render.py instead.
-host: {host}
-port: {settings.gremlin_port}
-evaluationTimeout: {EVALUATION_TIMEOUT_MS}
-gremlinPool: 1
-threadPoolWorker: 1
-channelizer: org.apache.tinkerpop.gremlin.server.channel.WebSocketChannelizer
-graphs:
-  graph: {_yaml_str(conf_dir / "tinkergraph.properties")}
-scriptEngines:
-  gremlin-groovy:
-    plugins:
-      org.apache.tinkerpop.gremlin.server.jsr223.GremlinServerGremlinPlugin: {{}}
-      org.apache.tinkerpop.gremlin.tinkergraph.jsr223.TinkerGraphGremlinPlugin: {{}}
-      {jsr}.ImportGremlinPlugin:
-        classImports: [java.lang.Math]
-        methodImports: [java.lang.Math#*]
-      {jsr}.ScriptFileGremlinPlugin:
-        files: [{_yaml_str(conf_dir / "init.groovy")}]
-serializers:
-  - className: {ser}.GraphBinaryMessageSerializerV1
-  - className: {ser}.GraphBinaryMessageSerializerV1
-    config: {{serializeResultToString: true}}
-  - className: {ser}.GraphSONMessageSerializerV3
-    config: {{ioRegistries: [{tinker_io}V3]}}
-  - className: {ser}.GraphSONMessageSerializerV2
-    config: {{ioRegistries: [{tinker_io}V2]}}
+# The part of a Gremlin Server config both servers (TinkerGraph's, JanusGraph's) share.
+_OPS = "org.apache.tinkerpop.gremlin.server.op"
+_SERVER_TAIL = f"""\
 processors:
-  - className: {ops}.session.SessionOpProcessor
+  - className: {_OPS}.session.SessionOpProcessor
     config: {{sessionTimeout: 28800000}}
-  - className: {ops}.traversal.TraversalOpProcessor
+  - className: {_OPS}.traversal.TraversalOpProcessor
 metrics: {{
   slf4jReporter: {{enabled: false}}}}
 strictTransactionManagement: false
@@ -110,15 +79,66 @@ writeBufferHighWaterMark: 65536
 """
 
 
-def logback_xml() -> str:
-    return """\
+def _server_head(host: str, port: int, graph: Path, extra: str = "") -> str:
+    """A Gremlin Server config's first lines: where it listens and its one graph ``graph``."""
+    return f"""\
+# Written by banking.services; edit banking/services/render.py instead.
+host: {host}
+port: {port}
+evaluationTimeout: {EVALUATION_TIMEOUT_MS}
+{extra}channelizer: org.apache.tinkerpop.gremlin.server.channel.WebSocketChannelizer
+graphs:
+  graph: {_yaml_str(graph)}
+"""
+
+
+def _script_engine(conf_dir: Path, *plugins: str) -> str:
+    """The Groovy engine with the server's, TinkerGraph's and ``plugins``, running init.groovy."""
+    jsr = "org.apache.tinkerpop.gremlin.jsr223"
+    first = "".join(f"      {plugin}: {{}}\n" for plugin in plugins)
+    return f"""\
+scriptEngines:
+  gremlin-groovy:
+    plugins:
+{first}      org.apache.tinkerpop.gremlin.server.jsr223.GremlinServerGremlinPlugin: {{}}
+      org.apache.tinkerpop.gremlin.tinkergraph.jsr223.TinkerGraphGremlinPlugin: {{}}
+      {jsr}.ImportGremlinPlugin:
+        classImports: [java.lang.Math]
+        methodImports: [java.lang.Math#*]
+      {jsr}.ScriptFileGremlinPlugin:
+        files: [{_yaml_str(conf_dir / "init.groovy")}]
+"""
+
+
+def gremlin_server_yaml(settings: ServiceSettings, conf_dir: Path, host: str = HOST) -> str:
+    """The server config; ``host`` is 0.0.0.0 only inside a container (docker-compose.yml)."""
+    ser = "org.apache.tinkerpop.gremlin.util.ser"
+    tinker_io = "org.apache.tinkerpop.gremlin.tinkergraph.structure.TinkerIoRegistry"
+    pool = "gremlinPool: 1\nthreadPoolWorker: 1\n"
+    head = _server_head(host, settings.gremlin_port, conf_dir / "tinkergraph.properties", pool)
+    return f"""\
+{head}{_script_engine(conf_dir)}serializers:
+  - className: {ser}.GraphBinaryMessageSerializerV1
+  - className: {ser}.GraphBinaryMessageSerializerV1
+    config: {{serializeResultToString: true}}
+  - className: {ser}.GraphSONMessageSerializerV3
+    config: {{ioRegistries: [{tinker_io}V3]}}
+  - className: {ser}.GraphSONMessageSerializerV2
+    config: {{ioRegistries: [{tinker_io}V2]}}
+{_SERVER_TAIL}"""
+
+
+def logback_xml(
+    loggers: tuple[tuple[str, str], ...] = (("org.apache.tinkerpop", "INFO"), ("io.netty", "WARN")),
+) -> str:
+    """Logback to stdout (the service's log file): ``loggers`` at their levels, the rest WARN."""
+    levels = "".join(f'  <logger name="{name}" level="{level}"/>\n' for name, level in loggers)
+    return f"""\
 <configuration>
   <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
-    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{36} - %msg%n</pattern></encoder>
+    <encoder><pattern>%d{{HH:mm:ss.SSS}} %-5level %logger{{36}} - %msg%n</pattern></encoder>
   </appender>
-  <logger name="org.apache.tinkerpop" level="INFO"/>
-  <logger name="io.netty" level="WARN"/>
-  <root level="WARN"><appender-ref ref="STDOUT"/></root>
+{levels}  <root level="WARN"><appender-ref ref="STDOUT"/></root>
 </configuration>
 """
 
@@ -184,21 +204,28 @@ message.max.bytes=10485760
 """
 
 
-def log4j2_xml() -> str:
-    return """\
+# Kafka's loggers: the broker's own lines, the rest quiet.
+KAFKA_LOGGERS = (
+    ("kafka", "INFO"),
+    ("org.apache.kafka", "WARN"),
+    ("state.change.logger", "WARN"),
+    ("kafka.server.KafkaConfig", "WARN"),
+)
+
+
+def log4j2_xml(loggers: tuple[tuple[str, str], ...] = KAFKA_LOGGERS) -> str:
+    """Log4j2 to stdout (the service's log file): ``loggers`` at their levels, the rest WARN."""
+    levels = "".join(f'    <Logger name="{name}" level="{level}"/>\n' for name, level in loggers)
+    return f"""\
 <?xml version="1.0" encoding="UTF-8"?>
 <Configuration status="WARN">
   <Appenders>
     <Console name="STDOUT" target="SYSTEM_OUT">
-      <PatternLayout pattern="%d{HH:mm:ss.SSS} %-5level %c{1} - %msg%n"/>
+      <PatternLayout pattern="%d{{HH:mm:ss.SSS}} %-5level %c{{1}} - %msg%n"/>
     </Console>
   </Appenders>
   <Loggers>
-    <Logger name="kafka" level="INFO"/>
-    <Logger name="org.apache.kafka" level="WARN"/>
-    <Logger name="state.change.logger" level="WARN"/>
-    <Logger name="kafka.server.KafkaConfig" level="WARN"/>
-    <Root level="WARN"><AppenderRef ref="STDOUT"/></Root>
+{levels}    <Root level="WARN"><AppenderRef ref="STDOUT"/></Root>
   </Loggers>
 </Configuration>
 """
@@ -317,67 +344,23 @@ def janusgraph_server_yaml(settings: ServiceSettings, conf_dir: Path, host: str 
     JanusGraph's IO registry, so its ids (RelationIdentifier) travel to clients that read them."""
     ser = "org.apache.tinkerpop.gremlin.util.ser"
     registry = "{ioRegistries: [org.janusgraph.graphdb.tinkerpop.JanusGraphIoRegistry]}"
-    jsr = "org.apache.tinkerpop.gremlin.jsr223"
-    ops = "org.apache.tinkerpop.gremlin.server.op"
+    engine = _script_engine(
+        conf_dir, "org.janusgraph.graphdb.tinkerpop.plugin.JanusGraphGremlinPlugin"
+    )
+    head = _server_head(host, settings.janusgraph_port, conf_dir / "janusgraph.properties")
     return f"""\
-# Written by banking.services; edit banking/services/render.py instead.
-host: {host}
-port: {settings.janusgraph_port}
-evaluationTimeout: {EVALUATION_TIMEOUT_MS}
-channelizer: org.apache.tinkerpop.gremlin.server.channel.WebSocketChannelizer
-graphs:
-  graph: {_yaml_str(conf_dir / "janusgraph.properties")}
-scriptEngines:
-  gremlin-groovy:
-    plugins:
-      org.janusgraph.graphdb.tinkerpop.plugin.JanusGraphGremlinPlugin: {{}}
-      org.apache.tinkerpop.gremlin.server.jsr223.GremlinServerGremlinPlugin: {{}}
-      org.apache.tinkerpop.gremlin.tinkergraph.jsr223.TinkerGraphGremlinPlugin: {{}}
-      {jsr}.ImportGremlinPlugin:
-        classImports: [java.lang.Math]
-        methodImports: [java.lang.Math#*]
-      {jsr}.ScriptFileGremlinPlugin:
-        files: [{_yaml_str(conf_dir / "init.groovy")}]
-serializers:
+{head}{engine}serializers:
   - className: {ser}.GraphBinaryMessageSerializerV1
     config: {registry}
   - className: {ser}.GraphBinaryMessageSerializerV1
     config: {{serializeResultToString: true}}
   - className: {ser}.GraphSONMessageSerializerV3
     config: {registry}
-processors:
-  - className: {ops}.session.SessionOpProcessor
-    config: {{sessionTimeout: 28800000}}
-  - className: {ops}.traversal.TraversalOpProcessor
-metrics: {{
-  slf4jReporter: {{enabled: false}}}}
-strictTransactionManagement: false
-idleConnectionTimeout: 0
-keepAliveInterval: 0
-maxInitialLineLength: 4096
-maxHeaderSize: 8192
-maxChunkSize: 8192
-maxContentLength: {MAX_CONTENT_LENGTH}
-maxAccumulationBufferComponents: 1024
-resultIterationBatchSize: 64
-writeBufferLowWaterMark: 32768
-writeBufferHighWaterMark: 65536
-"""
+{_SERVER_TAIL}"""
 
 
 def janusgraph_log4j2_xml() -> str:
-    return """\
-<?xml version="1.0" encoding="UTF-8"?>
-<Configuration status="WARN">
-  <Appenders>
-    <Console name="STDOUT" target="SYSTEM_OUT">
-      <PatternLayout pattern="%d{HH:mm:ss.SSS} %-5level %c{1} - %msg%n"/>
-    </Console>
-  </Appenders>
-  <Loggers>
-    <Logger name="org.apache.tinkerpop.gremlin.server" level="INFO"/>
-    <Logger name="org.janusgraph.graphdb.server" level="INFO"/>
-    <Root level="WARN"><AppenderRef ref="STDOUT"/></Root>
-  </Loggers>
-</Configuration>
-"""
+    """The server's start-up and channel lines; JanusGraph's and Cassandra driver's warnings."""
+    return log4j2_xml(
+        (("org.apache.tinkerpop.gremlin.server", "INFO"), ("org.janusgraph.graphdb.server", "INFO"))
+    )
