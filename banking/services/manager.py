@@ -141,9 +141,11 @@ def warm(
             )
     for name in names:
         started = time.monotonic()
-        if name in ("gremlin", "janusgraph"):
-            url = settings.endpoint(name)
-            done = f"{warmup.gremlin(url, seconds):,} elements written"
+        if name == "gremlin":
+            done = f"{warmup.gremlin(settings.gremlin_url, seconds):,} elements written"
+        elif name == "janusgraph":
+            written = warmup.gremlin(settings.janusgraph_url, seconds, in_flight=1)
+            done = f"{written:,} elements written"
         else:
             done = f"{warmup.kafka(settings.kafka_bootstrap, seconds):,} messages fetched"
         echo(f"{name}: warmed, {done} in {time.monotonic() - started:.1f} s")
