@@ -104,6 +104,20 @@ class PortPool:
         where = f"in {PORTS_ENV}={os.environ.get(PORTS_ENV)}" if self.range else "on 127.0.0.1"
         raise pytest.UsageError(f"no {count} free ports {where}")
 
+    def take_block(self, count: int) -> list[int]:
+        """``count`` consecutive free ports."""
+        from banking.services.probes import port_free
+
+        with self._lock:
+            for base in self._candidates():
+                block = list(range(base, base + count))
+                if block[-1] > 65535 or any(port in self.taken for port in block):
+                    continue
+                if all(port_free(port) for port in block):
+                    self.taken.update(block)
+                    return block
+        raise pytest.UsageError(f"no {count} consecutive free ports")
+
     def _candidates(self) -> Iterable[int]:
         if self.range is not None:
             yield from self.range
@@ -127,9 +141,7 @@ class OwnedServices:
         gremlin, kafka, controller, janusgraph = ports.take(4)
         hosts = tuple(f"127.0.0.{i}" for i in range(1, cassandra_nodes + 1))
         native, storage = ports.take(2, hosts)
-        jmx = ports.take(cassandra_nodes)  # consecutive is not guaranteed: checked below
-        while jmx != list(range(jmx[0], jmx[0] + cassandra_nodes)):
-            jmx = ports.take(cassandra_nodes)
+        jmx = ports.take_block(cassandra_nodes)  # node i's JMX port is the first + i-1
         self.settings = ServiceSettings(
             gremlin_port=gremlin,
             kafka_port=kafka,

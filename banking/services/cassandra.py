@@ -112,6 +112,9 @@ hinted_handoff_enabled: true
 max_hint_window: 3h
 read_request_timeout: 5000ms
 write_request_timeout: 5000ms
+# A table's id derives from its keyspace and name, so a table created on two nodes at once is
+# one table (``create_graph_tables`` creates on a node the schema push did not reach).
+use_deterministic_table_id: true
 """
 
 
@@ -208,6 +211,7 @@ def with_ring(settings: ServiceSettings, lines: list[str]) -> list[str]:
     return out
 
 
+RECREATE_AFTER_S = 15.0
 # The tables JanusGraph 1.1's cql backend keeps (each: key, column1, value blobs).
 JANUSGRAPH_TABLES = (
     "edgestore",
@@ -230,17 +234,8 @@ def _tables_on(node: CassandraNode, keyspace: str) -> set[str]:
     return {row[0] for row in rows if row[0]}
 
 
-def create_graph_tables(settings: ServiceSettings, keyspace: str, timeout_s: float = 120.0) -> None:
-    """Create the graph's keyspace and tables (if missing) and wait until every node has them.
-
-    JanusGraph would create them itself, one at a time, and prepare statements on every node
-    right after each: on a cluster starting on busy cores a node had announced the new schema
-    but not opened the table yet (``table edgestore does not exist``) and the graph did not
-    open. Created here first, JanusGraph finds them and only prepares its statements.
-    """
-    first = settings.cassandra_layout[0]
-    replication = settings.graph_replication
-    with cql.connect(first.host, first.port, timeout=30.0) as sock:
+def _create_on(node: CassandraNode, keyspace: str, replication: int) -> None:
+    with cql.connect(node.host, node.port, timeout=30.0) as sock:
         cql.execute(
             sock,
             f"CREATE KEYSPACE IF NOT EXISTS {keyspace} WITH replication = "
@@ -252,13 +247,32 @@ def create_graph_tables(settings: ServiceSettings, keyspace: str, timeout_s: flo
                 f"CREATE TABLE IF NOT EXISTS {keyspace}.{table} (key blob, column1 blob, "
                 "value blob, PRIMARY KEY (key, column1))",
             )
-    deadline = time.monotonic() + timeout_s
+
+
+def create_graph_tables(settings: ServiceSettings, keyspace: str, timeout_s: float = 180.0) -> None:
+    """Create the graph's keyspace and tables (if missing) and wait until every node has them.
+
+    JanusGraph would create them itself, one at a time, and prepare statements on every node
+    right after each: on a cluster starting on busy cores a node had announced the new schema
+    but not opened the table yet (``table edgestore does not exist``) and the graph did not
+    open. Created here first, JanusGraph finds them and only prepares its statements. A node
+    the schema change has not reached after ``RECREATE_AFTER_S`` gets the statements itself
+    (the same table ids: ``use_deterministic_table_id``).
+    """
+    nodes = settings.cassandra_layout
+    _create_on(nodes[0], keyspace, settings.graph_replication)
+    start = time.monotonic()
     wanted = set(JANUSGRAPH_TABLES)
-    for node in settings.cassandra_layout:
+    for node in nodes:
+        asked = False
         while not wanted <= _tables_on(node, keyspace):
-            if time.monotonic() > deadline:
+            waited = time.monotonic() - start
+            if waited > timeout_s:
                 raise ServiceUnavailable(
                     f"{node.name}: the graph's tables did not reach it within {timeout_s:.0f} s "
                     f"(log {settings.service_dir(node.name) / (node.name + '.log')})"
                 )
+            if not asked and waited > RECREATE_AFTER_S:
+                _create_on(node, keyspace, settings.graph_replication)
+                asked = True
             time.sleep(0.5)
