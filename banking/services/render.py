@@ -18,9 +18,12 @@ import base64
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from banking.graph.schema import SCHEMA, GraphSchema
 from banking.services.settings import HOST, KafkaNode, ServiceSettings
+
+if TYPE_CHECKING:  # the schema needs pydantic and numpy: not on the CLI's import path
+    from banking.graph.schema import GraphSchema
 
 VERTEX_KEY = "entity_id"
 EDGE_KEY = "edge_id"
@@ -278,10 +281,12 @@ def _groovy_list(items: list[str]) -> str:
     return "[" + ", ".join(f"'{item}'" for item in items) + "]"
 
 
-def janusgraph_init_script(schema: GraphSchema = SCHEMA) -> str:
+def janusgraph_init_script(schema: GraphSchema | None = None) -> str:
     """Groovy run once at server start: declare the schema (idempotent), bind ``g``, and bind
     ``schema``, a read-only TinkerGraph describing the schema as the server's management API
     reads it back (so clients check types with a bytecode traversal, not a script)."""
+    if schema is None:
+        from banking.graph.schema import SCHEMA as schema
     keys = ",\n    ".join(
         f"['{key.name}', {key.data_type}.class, Cardinality.{key.cardinality}]"
         for key in schema.keys
