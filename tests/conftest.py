@@ -1,12 +1,16 @@
-"""Shared fixtures: a Gremlin Server and a Kafka broker owned by the test session.
+"""Shared fixtures: a Gremlin Server, a JanusGraph Server on Cassandra and a Kafka broker owned
+by the test session.
 
 Integration tests never talk to services they did not start: the first test that asks for
-``gremlin_url`` or ``kafka_bootstrap`` starts the services the selected tests need (through
+``gremlin_url``, ``janusgraph_url`` or ``kafka_bootstrap`` starts the services the selected
+tests need (through
 ``banking.services.manager.up``, the code behind ``services/run.sh up``, with the checkout's
 jars) on free ports, in a state folder under the session's temporary directory. They are
 stopped and their folder removed at the end of the session, also when tests fail or the run is
-interrupted; a watchdog process does it if pytest itself is killed. ``GREMLIN_URL`` and
-``KAFKA_BOOTSTRAP`` are ignored, so a graph a user loaded is never touched.
+interrupted; a watchdog process does it if pytest itself is killed. ``GREMLIN_URL``,
+``JANUSGRAPH_URL`` and ``KAFKA_BOOTSTRAP`` are ignored, so a graph a user loaded is never
+touched. JanusGraph's Cassandra node takes its native, storage and JMX ports from the same
+pool of free ports.
 
 Without Java or Maven the integration tests are skipped with the reason, unless
 ``BANKING_REQUIRE_SERVICES=1`` (set by ``.ci/run``): then any service that cannot be started is
@@ -40,9 +44,14 @@ from banking.errors import BankingError
 
 REQUIRE_ENV = "BANKING_REQUIRE_SERVICES"
 PORTS_ENV = "BANKING_TEST_PORTS"
+# The services of session_services (JanusGraph has a folder of its own: session_janusgraph).
 SERVICE_FIXTURES = {"gremlin": "gremlin_url", "kafka": "kafka_bootstrap"}
 GREMLIN_HEAP = "1g"
 KAFKA_HEAP = "512m"
+JANUSGRAPH_HEAP = "512m"
+CASSANDRA_HEAP = "768m"
+# Engine of each graph service (ServiceSettings.graph_engines).
+ENGINES = {"gremlin": "tinkergraph", "janusgraph": "janusgraph"}
 
 # Stops the services of a state folder once the pytest process (its parent) has gone, however
 # it went (kill -9 included), then removes the folder. argv: parent pid, state folder.
@@ -78,19 +87,36 @@ class PortPool:
         self.taken: set[int] = set()
         self._lock = threading.Lock()
 
-    def take(self, count: int) -> list[int]:
+    def take(self, count: int, hosts: tuple[str, ...] = ("127.0.0.1",)) -> list[int]:
+        """``count`` ports free on every one of ``hosts`` (a Cassandra cluster's nodes use the
+        same ports on 127.0.0.1, .2 and .3)."""
         from banking.services.probes import port_free
 
         with self._lock:
             found: list[int] = []
             for port in self._candidates():
-                if port not in self.taken and port not in found and port_free(port):
+                free = all(port_free(port, host) for host in hosts)
+                if port not in self.taken and port not in found and free:
                     found.append(port)
                     if len(found) == count:
                         self.taken.update(found)
                         return found
         where = f"in {PORTS_ENV}={os.environ.get(PORTS_ENV)}" if self.range else "on 127.0.0.1"
         raise pytest.UsageError(f"no {count} free ports {where}")
+
+    def take_block(self, count: int) -> list[int]:
+        """``count`` consecutive free ports."""
+        from banking.services.probes import port_free
+
+        with self._lock:
+            for base in self._candidates():
+                block = list(range(base, base + count))
+                if block[-1] > 65535 or any(port in self.taken for port in block):
+                    continue
+                if all(port_free(port) for port in block):
+                    self.taken.update(block)
+                    return block
+        raise pytest.UsageError(f"no {count} consecutive free ports")
 
     def _candidates(self) -> Iterable[int]:
         if self.range is not None:
@@ -109,10 +135,13 @@ class OwnedServices:
     """Gremlin Server and/or Kafka of one state folder of the test session's own, started on
     demand through ``banking.services.manager`` (the code behind ``services/run.sh``)."""
 
-    def __init__(self, state_dir: Path, ports: PortPool) -> None:
+    def __init__(self, state_dir: Path, ports: PortPool, cassandra_nodes: int = 1) -> None:
         from banking.services.settings import ServiceSettings
 
-        gremlin, kafka, controller = ports.take(3)
+        gremlin, kafka, controller, janusgraph = ports.take(4)
+        hosts = tuple(f"127.0.0.{i}" for i in range(1, cassandra_nodes + 1))
+        native, storage = ports.take(2, hosts)
+        jmx = ports.take_block(cassandra_nodes)  # node i's JMX port is the first + i-1
         self.settings = ServiceSettings(
             gremlin_port=gremlin,
             kafka_port=kafka,
@@ -120,6 +149,13 @@ class OwnedServices:
             state_dir=state_dir,
             gremlin_heap=GREMLIN_HEAP,
             kafka_heap=KAFKA_HEAP,
+            janusgraph_port=janusgraph,
+            janusgraph_heap=JANUSGRAPH_HEAP,
+            cassandra_port=native,
+            cassandra_storage_port=storage,
+            cassandra_jmx_port=jmx[0],
+            cassandra_heap=CASSANDRA_HEAP,
+            cassandra_nodes=cassandra_nodes,
         )
         self.failure: tuple[bool, str] | None = None  # (skip?, reason), kept for later tests
         self._watchdog: subprocess.Popen | None = None
@@ -128,6 +164,10 @@ class OwnedServices:
     @property
     def gremlin_url(self) -> str:
         return self.settings.gremlin_url
+
+    @property
+    def janusgraph_url(self) -> str:
+        return self.settings.janusgraph_url
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -140,16 +180,23 @@ class OwnedServices:
 
         if self.failure is None:
             wanted = sorted(set(names))
-            settings = replace(self.settings, keep_kafka_data=keep_kafka_data)
+            engines = tuple(ENGINES[name] for name in wanted if name in ENGINES)
+            settings = replace(
+                self.settings,
+                keep_kafka_data=keep_kafka_data,
+                graph_engines=engines or ("tinkergraph",),
+            )
             lines: list[str] = []
             missing = self._missing_tool()
             if missing is not None:
                 self.failure = (not services_required(), f"services for the tests: {missing}")
             else:
                 self._start_watchdog()
-                only = wanted[0] if len(wanted) == 1 else None
+                # Kafka and the graph servers start together; without Kafka, one by one.
+                batches = [None] if "kafka" in wanted and engines else wanted
                 try:
-                    manager.up(settings, only=only, echo=lines.append)
+                    for only in batches:
+                        manager.up(settings, only=only, echo=lines.append)
                 except BankingError as exc:
                     where = self.settings.state_dir
                     self.failure = (False, f"services for the tests in {where}: {exc}")
@@ -220,9 +267,9 @@ class ServiceFactory:
         self.ports = PortPool(os.environ.get(PORTS_ENV))
         self.owned: list[OwnedServices] = []
 
-    def create(self, name: str) -> OwnedServices:
+    def create(self, name: str, cassandra_nodes: int = 1) -> OwnedServices:
         state = self.base / f"{name}-{len(self.owned)}"
-        services = OwnedServices(state, self.ports)
+        services = OwnedServices(state, self.ports, cassandra_nodes)
         self.owned.append(services)
         return services
 
@@ -280,6 +327,21 @@ def gremlin_url(request: pytest.FixtureRequest, session_services: OwnedServices)
     """The session's own Gremlin Server (empty when the session starts)."""
     _ensure_shared(request, session_services, "gremlin")
     return session_services.gremlin_url
+
+
+@pytest.fixture(scope="session")
+def session_janusgraph(service_factory: ServiceFactory) -> OwnedServices:
+    """JanusGraph's own state folder: a failed Cassandra or JanusGraph start fails the tests
+    that asked for it, never the Gremlin Server and Kafka tests."""
+    return service_factory.create("janusgraph")
+
+
+@pytest.fixture(scope="session")
+def janusgraph_url(session_janusgraph: OwnedServices) -> str:
+    """The session's own JanusGraph Server on one Cassandra node (an empty graph with the
+    schema of banking.graph.schema when the session starts)."""
+    session_janusgraph.ensure(["janusgraph"])
+    return session_janusgraph.janusgraph_url
 
 
 @pytest.fixture(scope="session")

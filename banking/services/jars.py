@@ -14,9 +14,10 @@ import subprocess
 from pathlib import Path
 
 from banking.errors import ServiceUnavailable
-from banking.services.settings import SERVICE_NAMES
 
-POMS = ("pom.xml", "gremlin/pom.xml", "kafka/pom.xml")
+# One module (and one services/lib/<module>/ classpath) per kind of JVM.
+MODULES = ("gremlin", "kafka", "janusgraph", "cassandra")
+POMS = ("pom.xml", *(f"{module}/pom.xml" for module in MODULES))
 STAMP = ".resolved"
 
 
@@ -33,7 +34,7 @@ def jars_complete(services_dir: Path) -> bool:
     stamp = lib / STAMP
     if not stamp.is_file() or stamp.read_text().strip() != pom_hash(services_dir):
         return False
-    return all(any((lib / name).glob("*.jar")) for name in SERVICE_NAMES)
+    return all(any((lib / name).glob("*.jar")) for name in MODULES)
 
 
 def ensure_jars(services_dir: Path, log=print) -> bool:
@@ -49,7 +50,7 @@ def ensure_jars(services_dir: Path, log=print) -> bool:
             raise ServiceUnavailable(
                 "Maven (mvn) is not on PATH: install it to resolve the service jars"
             )
-        for name in SERVICE_NAMES:
+        for name in MODULES:
             shutil.rmtree(lib / name, ignore_errors=True)
         (lib / STAMP).unlink(missing_ok=True)
         log("services: resolving jars with Maven (first run only)...")

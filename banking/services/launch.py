@@ -7,10 +7,10 @@ import subprocess
 from pathlib import Path
 
 from banking.errors import ServiceUnavailable
-from banking.services import render
+from banking.services import cassandra, janusgraph, render
 from banking.services.jars import classpath
 from banking.services.process import marker_args
-from banking.services.settings import ServiceSettings, java_home
+from banking.services.settings import HOST, ServiceSettings, java_home
 
 GREMLIN_MAIN = "org.apache.tinkerpop.gremlin.server.GremlinServer"
 KAFKA_MAIN = "kafka.Kafka"
@@ -53,12 +53,23 @@ def log_path(settings: ServiceSettings, name: str) -> Path:
     return settings.service_dir(name) / f"{name}.log"
 
 
-def ports(settings: ServiceSettings, name: str) -> tuple[int, ...]:
-    """The ports one process listens on (``gremlin`` or a Kafka node's name)."""
+def bindings(settings: ServiceSettings, name: str) -> tuple[tuple[str, int], ...]:
+    """The (address, port) pairs one process listens on (a Cassandra node on its own address,
+    its JMX on 127.0.0.1)."""
     if name == "gremlin":
-        return (settings.gremlin_port,)
-    node = settings.kafka_node(name)
-    return (node.port, node.controller_port)
+        return ((HOST, settings.gremlin_port),)
+    if name == "janusgraph":
+        return ((HOST, settings.janusgraph_port),)
+    if name.startswith("cassandra"):
+        node = settings.cassandra_node(name)
+        return ((node.host, node.port), (node.host, node.storage_port), (HOST, node.jmx_port))
+    kafka = settings.kafka_node(name)
+    return ((HOST, kafka.port), (HOST, kafka.controller_port))
+
+
+def ports(settings: ServiceSettings, name: str) -> tuple[int, ...]:
+    """The ports one process listens on (``gremlin``, ``janusgraph`` or a node's name)."""
+    return tuple(port for _, port in bindings(settings, name))
 
 
 # Gremlin Server holds the whole TinkerGraph in its heap and turns every batched write into
@@ -166,4 +177,19 @@ def prepare(settings: ServiceSettings, name: str, keep_data: bool | None = None)
     """Configs written (and a Kafka node's folder formatted); the command line to start."""
     if name == "gremlin":
         return prepare_gremlin(settings)
+    if name == "janusgraph":
+        base = [java_binary(), *_markers(settings, name)]
+        return janusgraph.prepare(settings, base, ADD_OPENS)
+    if name.startswith("cassandra"):
+        base = [java_binary(), *_markers(settings, name)]
+        keep = settings.keep_kafka_data if keep_data is None else keep_data
+        return cassandra.prepare(settings, name, base, keep_data=keep)
     return prepare_kafka(settings, name, keep_data)
+
+
+def _markers(settings: ServiceSettings, name: str) -> list[str]:
+    return [
+        "-Djava.awt.headless=true",
+        "-Djava.net.preferIPv4Stack=true",
+        *marker_args(settings.state_dir, name),
+    ]

@@ -35,9 +35,14 @@ def gremlin_answers(url: str, timeout: float = 10.0) -> bool:
     """``g.inject(1)`` answers 1, through the repository's bounded connection (every wait has
     a timeout; a closed port fails at its TCP probe at once)."""
     from banking_repository import GraphRepository
+    from banking_repository.connection import quiet_server_errors
 
     try:
-        with GraphRepository(url, timeout_s=timeout, retries=0, in_flight=1) as repo:
+        # A server up without its graph answers an error; the probe's answer says so.
+        with (
+            quiet_server_errors(),
+            GraphRepository(url, timeout_s=timeout, retries=0, in_flight=1) as repo,
+        ):
             return repo.health()
     except BankingError:  # a URL the repository refuses is no server that answers
         return False

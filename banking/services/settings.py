@@ -15,28 +15,51 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from banking.errors import UsageError
+from banking.services.nodes import CassandraNode, KafkaNode
+from banking.services.parsing import (
+    DEFAULT_ENGINES,
+    ENGINE_SERVICES,
+    HOST,
+    parse_count,
+    parse_engines,
+    parse_heap,
+    parse_port,
+    parse_timeout,
+)
 
-SERVICE_NAMES = ("gremlin", "kafka")
+# Every service (a group of processes) ``up`` knows; which start depends on the graph engines.
+SERVICE_NAMES = ("gremlin", "kafka", "janusgraph")
 DEFAULT_GREMLIN_PORT = 8182
 DEFAULT_KAFKA_PORT = 9092
+DEFAULT_JANUSGRAPH_PORT = 8184
+DEFAULT_CASSANDRA_PORT = 9042
+DEFAULT_CASSANDRA_STORAGE_PORT = 7000
+DEFAULT_CASSANDRA_JMX_PORT = 7199
 DEFAULT_HEAP = "1g"
+# Cassandra 5.0.9 with -Xmx768m: ~1.2 GB RSS (heap, off-heap memtables, metaspace, threads).
+DEFAULT_CASSANDRA_HEAP = "768m"
+MAX_CASSANDRA_NODES = 3  # one per loopback address 127.0.0.1..3
 DEFAULT_TIMEOUT_S = 180.0
-HOST = "127.0.0.1"
 # Replication factor (and so the most useful cluster size) for the cluster's topics.
 MAX_REPLICATION = 3
 MAX_KAFKA_BROKERS = 9
 # The state folder records how many Kafka nodes its last ``up`` started, so that ``status``,
 # ``down`` and ``logs`` find every node without being told.
 KAFKA_CLUSTER_FILE = "kafka-cluster.json"
+# ... and which graph engines and how many Cassandra nodes.
+GRAPH_FILE = "graph.json"
 HOME_ENV = "BANKING_HOME"
 GREMLIN_URL_ENV = "GREMLIN_URL"
+JANUSGRAPH_URL_ENV = "JANUSGRAPH_URL"
 KAFKA_BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP"
 # Where clients look when neither an option nor the environment names a server: the local
 # services on their default ports.
 DEFAULT_GREMLIN_URL = f"ws://{HOST}:{DEFAULT_GREMLIN_PORT}/gremlin"
 DEFAULT_BOOTSTRAP = f"{HOST}:{DEFAULT_KAFKA_PORT}"
+DEFAULT_JANUSGRAPH_URL = f"ws://{HOST}:{DEFAULT_JANUSGRAPH_PORT}/gremlin"
 # The package's own checkout, when it is installed editable (or run from the source tree).
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,6 +69,13 @@ def gremlin_url(value: str | None = None, env: Mapping[str, str] | None = None) 
     the local service."""
     env = os.environ if env is None else env
     return value or env.get(GREMLIN_URL_ENV) or DEFAULT_GREMLIN_URL
+
+
+def janusgraph_url(value: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """The JanusGraph Server a client talks to: ``value``, else ``JANUSGRAPH_URL``, else the
+    local service."""
+    env = os.environ if env is None else env
+    return value or env.get(JANUSGRAPH_URL_ENV) or DEFAULT_JANUSGRAPH_URL
 
 
 def kafka_bootstrap(value: str | None = None, env: Mapping[str, str] | None = None) -> str:
@@ -101,68 +131,41 @@ def find_repo_root(
     )
 
 
-def parse_port(value: str, name: str) -> int:
-    """A TCP port from user input, or a one-line UsageError naming the variable."""
-    try:
-        port = int(str(value).strip(), 10)
-    except ValueError:
-        raise UsageError(f"{name} must be a port number, got {value!r}") from None
-    if not 1 <= port <= 65535:
-        raise UsageError(f"{name} must be between 1 and 65535, got {port}")
-    return port
-
-
-def parse_heap(value: str, name: str) -> str:
-    """A JVM heap size such as ``512m`` or ``1g`` (passed to -Xmx)."""
-    text = str(value).strip().lower()
-    if not text[:-1].isdigit() or text[-1] not in "kmg" or int(text[:-1]) <= 0:
-        raise UsageError(f"{name} must look like 512m or 1g, got {value!r}")
-    return text
-
-
 def parse_brokers(value: str | int, name: str) -> int:
     """A number of Kafka nodes, 1 to MAX_KAFKA_BROKERS."""
+    return parse_count(value, name, MAX_KAFKA_BROKERS, "brokers")
+
+
+def parse_cassandra_nodes(value: str | int, name: str) -> int:
+    """A number of Cassandra nodes, 1 to MAX_CASSANDRA_NODES (one loopback address each)."""
+    return parse_count(value, name, MAX_CASSANDRA_NODES, "Cassandra nodes")
+
+
+def _recorded(state_dir: Path, name: str) -> dict[str, Any]:
     try:
-        count = int(str(value).strip(), 10)
-    except ValueError:
-        raise UsageError(f"{name} must be a number of brokers, got {value!r}") from None
-    if not 1 <= count <= MAX_KAFKA_BROKERS:
-        raise UsageError(f"{name} must be between 1 and {MAX_KAFKA_BROKERS}, got {count}")
-    return count
+        data = json.loads((state_dir / name).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def recorded_brokers(state_dir: Path) -> int | None:
     """The cluster size the state folder's last ``up`` recorded, or None."""
     try:
-        return parse_brokers(
-            json.loads((state_dir / KAFKA_CLUSTER_FILE).read_text())["brokers"], "brokers"
-        )
-    except (OSError, ValueError, KeyError, TypeError, UsageError):
+        return parse_brokers(_recorded(state_dir, KAFKA_CLUSTER_FILE)["brokers"], "brokers")
+    except (KeyError, UsageError):
         return None
 
 
-def parse_timeout(value: str, name: str) -> float:
+def recorded_graph(state_dir: Path) -> tuple[tuple[str, ...] | None, int | None]:
+    """The graph engines and Cassandra node count the state folder's last ``up`` recorded."""
+    data = _recorded(state_dir, GRAPH_FILE)
     try:
-        seconds = float(value)
-    except ValueError:
-        raise UsageError(f"{name} must be a number of seconds, got {value!r}") from None
-    if seconds <= 0:
-        raise UsageError(f"{name} must be positive, got {value!r}")
-    return seconds
-
-
-@dataclass(frozen=True)
-class KafkaNode:
-    """One KRaft node (broker and controller in one JVM) of the state folder's cluster."""
-
-    name: str  # "kafka" for a single node, "kafka-<id>" in a cluster
-    node_id: int
-    port: int
-    controller_port: int
-
-    @property
-    def bootstrap(self) -> str:
-        return f"{HOST}:{self.port}"
+        engines = parse_engines(data["engines"], "engines") if "engines" in data else None
+        nodes = data.get("cassandra_nodes")
+        return engines, parse_cassandra_nodes(nodes, "nodes") if nodes is not None else None
+    except UsageError:
+        return None, None
 
 
 @dataclass(frozen=True)
@@ -180,10 +183,21 @@ class ServiceSettings:
     kafka_heap: str = DEFAULT_HEAP
     timeout_s: float = DEFAULT_TIMEOUT_S
     repo_root: Path = None  # type: ignore[assignment]  # filled in by __post_init__
-    # Off by default: every start is a fresh broker, as TinkerGraph starts with an empty graph.
+    # Off by default: every start is a fresh broker (and a fresh Cassandra), as TinkerGraph
+    # starts with an empty graph. ``up --keep-data`` keeps both.
     keep_kafka_data: bool = False
     # 1: the single broker "kafka"; n > 1: nodes "kafka-1".."kafka-n", each broker+controller.
     kafka_brokers: int = 1
+    # The graph engines whose servers ``up`` starts (gremlin for tinkergraph; Cassandra and
+    # JanusGraph Server for janusgraph).
+    graph_engines: tuple[str, ...] = DEFAULT_ENGINES
+    janusgraph_port: int = DEFAULT_JANUSGRAPH_PORT
+    janusgraph_heap: str = DEFAULT_HEAP
+    cassandra_port: int = DEFAULT_CASSANDRA_PORT
+    cassandra_storage_port: int = DEFAULT_CASSANDRA_STORAGE_PORT
+    cassandra_jmx_port: int = DEFAULT_CASSANDRA_JMX_PORT
+    cassandra_heap: str = DEFAULT_CASSANDRA_HEAP
+    cassandra_nodes: int = 1
 
     def __post_init__(self) -> None:
         if self.repo_root is None:
@@ -191,6 +205,8 @@ class ServiceSettings:
         if self.state_dir is None:
             object.__setattr__(self, "state_dir", self.repo_root / "services" / "state")
         parse_brokers(self.kafka_brokers, "the number of Kafka brokers")
+        parse_cassandra_nodes(self.cassandra_nodes, "the number of Cassandra nodes")
+        object.__setattr__(self, "graph_engines", parse_engines(self.graph_engines, "--graph"))
         ports = {"GREMLIN_PORT": self.gremlin_port}
         for node in self.kafka_nodes:
             if self.kafka_brokers == 1:
@@ -199,10 +215,16 @@ class ServiceSettings:
             else:
                 ports[f"{node.name} port"] = node.port
                 ports[f"{node.name} controller port"] = node.controller_port
+        # Every port a process binds on 127.0.0.1 (other nodes use the same numbers elsewhere).
+        ports["JANUSGRAPH_PORT"] = self.janusgraph_port
+        ports["CASSANDRA_PORT"] = self.cassandra_port
+        ports["CASSANDRA_STORAGE_PORT"] = self.cassandra_storage_port
+        for node in self.cassandra_layout:
+            ports[f"{node.name} JMX port"] = node.jmx_port
         too_high = {k: v for k, v in ports.items() if v > 65535}
         if too_high:
             listed = ", ".join(f"{k}={v}" for k, v in too_high.items())
-            raise UsageError(f"service ports must be at most 65535, got {listed}: lower KAFKA_PORT")
+            raise UsageError(f"service ports must be at most 65535, got {listed}: lower them")
         if len(set(ports.values())) != len(ports):
             listed = ", ".join(f"{k}={v}" for k, v in ports.items())
             raise UsageError(f"service ports must all differ, got {listed}")
@@ -210,8 +232,11 @@ class ServiceSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServiceSettings:
         """Settings from GREMLIN_PORT, KAFKA_PORT, KAFKA_CONTROLLER_PORT (default KAFKA_PORT+1),
-        KAFKA_BROKERS (default: what the state folder recorded, else 1), BANKING_SERVICES_STATE,
-        GREMLIN_HEAP, KAFKA_HEAP, BANKING_SERVICES_TIMEOUT and BANKING_HOME."""
+        KAFKA_BROKERS (default: what the state folder recorded, else 1), JANUSGRAPH_PORT,
+        CASSANDRA_PORT, CASSANDRA_STORAGE_PORT, CASSANDRA_JMX_PORT, CASSANDRA_NODES and the
+        graph engines (default: recorded, else 1 and tinkergraph), BANKING_SERVICES_STATE,
+        GREMLIN_HEAP, KAFKA_HEAP, JANUSGRAPH_HEAP, CASSANDRA_HEAP, BANKING_SERVICES_TIMEOUT and
+        BANKING_HOME."""
         env = os.environ if env is None else env
         gremlin_port = parse_port(env.get("GREMLIN_PORT", DEFAULT_GREMLIN_PORT), "GREMLIN_PORT")
         kafka_port = parse_port(env.get("KAFKA_PORT", DEFAULT_KAFKA_PORT), "KAFKA_PORT")
@@ -229,18 +254,36 @@ class ServiceSettings:
             brokers = parse_brokers(env["KAFKA_BROKERS"], "KAFKA_BROKERS")
         else:
             brokers = recorded_brokers(state_dir) or 1
+        engines, nodes = recorded_graph(state_dir)
+        if env.get("CASSANDRA_NODES"):
+            nodes = parse_cassandra_nodes(env["CASSANDRA_NODES"], "CASSANDRA_NODES")
+
+        def port(name: str, default: int) -> int:
+            return parse_port(env.get(name, default), name)
+
+        def heap(name: str, default: str) -> str:
+            return parse_heap(env.get(name, default), name)
+
         return cls(
             gremlin_port=gremlin_port,
             kafka_port=kafka_port,
             kafka_controller_port=controller_port,
             state_dir=state_dir,
-            gremlin_heap=parse_heap(env.get("GREMLIN_HEAP", DEFAULT_HEAP), "GREMLIN_HEAP"),
-            kafka_heap=parse_heap(env.get("KAFKA_HEAP", DEFAULT_HEAP), "KAFKA_HEAP"),
+            gremlin_heap=heap("GREMLIN_HEAP", DEFAULT_HEAP),
+            kafka_heap=heap("KAFKA_HEAP", DEFAULT_HEAP),
             timeout_s=parse_timeout(
                 env.get("BANKING_SERVICES_TIMEOUT", DEFAULT_TIMEOUT_S), "BANKING_SERVICES_TIMEOUT"
             ),
             repo_root=root,
             kafka_brokers=brokers,
+            graph_engines=engines or DEFAULT_ENGINES,
+            janusgraph_port=port("JANUSGRAPH_PORT", DEFAULT_JANUSGRAPH_PORT),
+            janusgraph_heap=heap("JANUSGRAPH_HEAP", DEFAULT_HEAP),
+            cassandra_port=port("CASSANDRA_PORT", DEFAULT_CASSANDRA_PORT),
+            cassandra_storage_port=port("CASSANDRA_STORAGE_PORT", DEFAULT_CASSANDRA_STORAGE_PORT),
+            cassandra_jmx_port=port("CASSANDRA_JMX_PORT", DEFAULT_CASSANDRA_JMX_PORT),
+            cassandra_heap=heap("CASSANDRA_HEAP", DEFAULT_CASSANDRA_HEAP),
+            cassandra_nodes=nodes or 1,
         )
 
     @property
@@ -262,6 +305,39 @@ class ServiceSettings:
         raise UsageError(f"no Kafka node {name!r} in a {self.kafka_brokers}-broker layout")
 
     @property
+    def cassandra_layout(self) -> tuple[CassandraNode, ...]:
+        """The Cassandra nodes: node i on 127.0.0.i with the same native and storage ports,
+        JMX on 127.0.0.1 at CASSANDRA_JMX_PORT+(i-1); a single node is named ``cassandra``."""
+        single = self.cassandra_nodes == 1
+        return tuple(
+            CassandraNode(
+                "cassandra" if single else f"cassandra-{i}",
+                i,
+                self.cassandra_port,
+                self.cassandra_storage_port,
+                self.cassandra_jmx_port + i - 1,
+            )
+            for i in range(1, self.cassandra_nodes + 1)
+        )
+
+    def cassandra_node(self, name: str) -> CassandraNode:
+        for node in self.cassandra_layout:
+            if node.name == name:
+                return node
+        raise UsageError(f"no Cassandra node {name!r} in a {self.cassandra_nodes}-node layout")
+
+    @property
+    def graph_replication(self) -> int:
+        """Copies of the graph's keyspace: one per Cassandra node, at most three."""
+        return min(MAX_REPLICATION, self.cassandra_nodes)
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The services ``up`` starts by default: the graph engines' servers and Kafka."""
+        graph = {ENGINE_SERVICES[engine] for engine in self.graph_engines}
+        return tuple(name for name in SERVICE_NAMES if name in graph or name == "kafka")
+
+    @property
     def replication_factor(self) -> int:
         """Replication of the internal topics (and the default for new ones)."""
         return min(MAX_REPLICATION, self.kafka_brokers)
@@ -272,9 +348,12 @@ class ServiceSettings:
         return 2 if self.replication_factor >= 3 else 1
 
     def unit_names(self, service: str) -> tuple[str, ...]:
-        """The processes of one service: ``gremlin``, or each Kafka node."""
+        """The processes of one service: ``gremlin``, each Kafka node, or each Cassandra node
+        and then ``janusgraph`` (which needs its storage first)."""
         if service == "gremlin":
             return ("gremlin",)
+        if service == "janusgraph":
+            return (*(node.name for node in self.cassandra_layout), "janusgraph")
         return tuple(node.name for node in self.kafka_nodes)
 
     @property
@@ -282,20 +361,34 @@ class ServiceSettings:
         return f"ws://{HOST}:{self.gremlin_port}/gremlin"
 
     @property
+    def janusgraph_url(self) -> str:
+        return f"ws://{HOST}:{self.janusgraph_port}/gremlin"
+
+    @property
     def kafka_bootstrap(self) -> str:
         """Every node's broker listener, so that clients survive the loss of any one."""
         return ",".join(node.bootstrap for node in self.kafka_nodes)
 
+    @property
+    def cassandra_hosts(self) -> str:
+        """Every Cassandra node's address, for JanusGraph's ``storage.hostname``."""
+        return ",".join(node.host for node in self.cassandra_layout)
+
     def endpoint(self, name: str) -> str:
         if name == "gremlin":
             return self.gremlin_url
+        if name == "janusgraph":
+            return self.janusgraph_url
         if name == "kafka":
             return self.kafka_bootstrap
+        if name.startswith("cassandra"):
+            return self.cassandra_node(name).endpoint
         return self.kafka_node(name).bootstrap
 
     def service_dir(self, name: str) -> Path:
         return self.state_dir / name
 
     def lib_dir(self, name: str) -> Path:
-        service = "gremlin" if name == "gremlin" else "kafka"
-        return self.repo_root / "services" / "lib" / service
+        """The jars of a process: services/lib/<module>/ (a node uses its service's)."""
+        module = name.split("-")[0]
+        return self.repo_root / "services" / "lib" / module

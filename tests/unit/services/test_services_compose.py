@@ -8,10 +8,15 @@ from pathlib import Path
 import yaml
 
 from banking.services import render
-from banking.services.settings import ServiceSettings
+from banking.services.settings import (
+    DEFAULT_CASSANDRA_PORT,
+    DEFAULT_JANUSGRAPH_PORT,
+    ServiceSettings,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 CONTAINER_CONF = Path("/opt/gremlin-server/conf/banking")
+JANUSGRAPH_CONF = Path("/opt/janusgraph/conf/banking")
 
 
 def _compose() -> dict:
@@ -32,6 +37,37 @@ def test_images_match_the_maven_versions() -> None:
     )
     assert services["kafka"]["image"] == f"apache/kafka:{_pom_property('kafka.version')}"
     assert services["janusgraph"]["profiles"] == ["janusgraph"]
+    assert (
+        services["janusgraph"]["image"]
+        == f"janusgraph/janusgraph:{_pom_property('janusgraph.version')}"
+    )
+    assert services["cassandra"]["image"] == f"cassandra:{_pom_property('cassandra.version')}"
+    assert services["cassandra"]["profiles"] == ["janusgraph"]
+
+
+def test_janusgraph_runs_the_rendered_configs_on_the_default_port() -> None:
+    services = _compose()["services"]
+    janus = services["janusgraph"]
+    assert janus["ports"] == [f"127.0.0.1:{DEFAULT_JANUSGRAPH_PORT}:{DEFAULT_JANUSGRAPH_PORT}"]
+    assert janus["entrypoint"][-1] == str(JANUSGRAPH_CONF / "janusgraph-server.yaml")
+    assert (
+        f"-DJANUSGRAPH_RELATION_DELIMITER={render.RELATION_DELIMITER}"
+        in (janus["environment"]["JAVA_OPTIONS"])
+    )
+    assert janus["depends_on"]["cassandra"]["condition"] == "service_healthy"
+    assert services["cassandra"]["ports"] == [f"127.0.0.1:{DEFAULT_CASSANDRA_PORT}:9042"]
+    conf = ROOT / "services" / "docker" / "janusgraph"
+    expected = {
+        "janusgraph-server.yaml": render.janusgraph_server_yaml(
+            ServiceSettings(), JANUSGRAPH_CONF, host="0.0.0.0"
+        ),
+        "janusgraph.properties": render.janusgraph_properties(
+            ServiceSettings(), hosts=("cassandra",)
+        ),
+        "init.groovy": render.janusgraph_init_script(),
+    }
+    for name, text in expected.items():
+        assert (conf / name).read_text() == text, f"re-render services/docker/janusgraph/{name}"
 
 
 def test_every_published_port_is_on_loopback() -> None:

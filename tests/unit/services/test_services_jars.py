@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from banking.services.jars import STAMP, classpath, jars_complete, pom_hash
+from banking.services.jars import MODULES, POMS, STAMP, classpath, jars_complete, pom_hash
 
-POMS = ("pom.xml", "gremlin/pom.xml", "kafka/pom.xml")
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _services(tmp_path: Path) -> Path:
@@ -14,7 +14,7 @@ def _services(tmp_path: Path) -> Path:
     for name in POMS:
         (services / name).parent.mkdir(parents=True, exist_ok=True)
         (services / name).write_text(f"<project>{name}</project>")
-    for lib in ("gremlin", "kafka"):
+    for lib in MODULES:
         (services / "lib" / lib).mkdir(parents=True)
         (services / "lib" / lib / f"{lib}-1.jar").write_bytes(b"jar")
     return services
@@ -44,3 +44,18 @@ def test_classpath_puts_conf_first_then_sorted_jars(tmp_path: Path) -> None:
     assert classpath(lib, tmp_path / "conf") == ":".join(
         [str(tmp_path / "conf"), str(lib / "a.jar"), str(lib / "b.jar")]
     )
+
+
+def test_the_stamp_covers_every_module_pom_of_the_checkout() -> None:
+    parent = (ROOT / "services" / "pom.xml").read_text()
+    for module in MODULES:
+        assert f"<module>{module}</module>" in parent
+        assert (ROOT / "services" / module / "pom.xml").is_file()
+    assert set(POMS) == {"pom.xml", *(f"{m}/pom.xml" for m in MODULES)}
+
+
+def test_a_missing_module_folder_makes_the_jars_incomplete(tmp_path: Path) -> None:
+    services = _services(tmp_path)
+    (services / "lib" / STAMP).write_text(pom_hash(services) + "\n")
+    (services / "lib" / "cassandra" / "cassandra-1.jar").unlink()
+    assert not jars_complete(services)
