@@ -1,16 +1,18 @@
-"""Loading the bank into Gremlin Server: batched upserts against one request per element.
+"""Loading the bank into each graph engine: batched upserts against one request per element.
 
-Needs a Gremlin Server at ``GREMLIN_URL`` (skips otherwise). The dataset has its own seed, so
-its ids are disjoint from the query benchmarks' data; ``setup`` (run before every sample) and
-``teardown`` delete exactly these vertices and their edges, so every sample loads into a graph
-without them and nothing is left behind.
+Needs Gremlin Server at ``GREMLIN_URL`` (engine ``tinkergraph``) and JanusGraph at
+``JANUSGRAPH_URL`` (``janusgraph``); an engine that is not up, or that this commit's repository
+cannot write to, skips (benchmarks/engines.py). The dataset has its own seed, so its ids are
+disjoint from the query benchmarks' data; ``setup`` (run before every sample) and ``teardown``
+delete exactly these vertices and their edges, so every sample loads into a graph without them
+and nothing is left behind.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import common, instructions
+from . import common, engines, instructions
 
 LOAD_SEED = 4_242
 PERSONS = 100  # -> 10 companies, 120 accounts (+120 owns edges), 600 transfers: ~970 elements
@@ -32,8 +34,8 @@ def build_batch(persons: int = PERSONS, transfers: int = TRANSFERS, seed: int = 
 class Load:
     """``GraphRepository.write(batch)``: hundreds of elements per request, or one each."""
 
-    params = ("batched", "one_per_element")
-    param_names = ("mode",)
+    params = (engines.ENGINES, ("batched", "one_per_element"))
+    param_names = ("engine", "mode")
     number = 1
     repeat = (1, 3, 10.0)
     warmup_time = 0.0
@@ -41,15 +43,17 @@ class Load:
 
     def setup_cache(self) -> Any:
         common.need("banking_repository", "GraphRepository")
-        return build_batch()
+        return {"batch": build_batch(), "engines": engines.reasons()}
 
-    def setup(self, batch: Any, mode: str) -> None:
-        self.repo = common.graph_repository(common.require_gremlin())
-        self.batch = batch
+    def setup(self, data: Any, engine: str, mode: str) -> None:
+        engines.pick(data["engines"], engine)
+        self.engine = engine
+        self.repo = engines.repository(engine, engines.require(engine))
+        self.batch = data["batch"]
         self.batch_size = {} if mode == "batched" else {"batch_size": 1}
         self._clean()
 
-    def teardown(self, batch: Any, mode: str) -> None:
+    def teardown(self, data: Any, engine: str, mode: str) -> None:
         self._clean()
         self.repo.close()
 
@@ -60,19 +64,19 @@ class Load:
     def _load(self) -> None:
         self.repo.write(self.batch, **self.batch_size)
 
-    def time_load(self, batch: Any, mode: str) -> None:
+    def time_load(self, data: Any, engine: str, mode: str) -> None:
         self._load()
 
-    def peakmem_load(self, batch: Any, mode: str) -> None:
+    def peakmem_load(self, data: Any, engine: str, mode: str) -> None:
         self._load()
 
-    def track_elements_per_s(self, batch: Any, mode: str) -> float:
+    def track_elements_per_s(self, data: Any, engine: str, mode: str) -> float:
         return common.rate(self._load, len(self.batch))
 
     track_elements_per_s.unit = "elements/s"
 
-    def track_requests(self, batch: Any, mode: str) -> int:
-        """Requests sent to Gremlin Server for the whole load (deterministic)."""
+    def track_requests(self, data: Any, engine: str, mode: str) -> int:
+        """Requests sent to the graph server for the whole load (deterministic)."""
         before = self.repo.request_count
         self._load()
         return self.repo.request_count - before
@@ -80,13 +84,13 @@ class Load:
     track_requests.unit = "requests"
     track_requests.rounds = 1
 
-    def track_server_cpu_seconds(self, batch: Any, mode: str) -> float:
-        """Gremlin Server's own CPU time for one load (setup's cleanup excluded)."""
-        return common.server_cpu_seconds(self._load, [common.gremlin_port()])
+    def track_server_cpu_seconds(self, data: Any, engine: str, mode: str) -> float:
+        """The graph server's own CPU time for one load (setup's cleanup excluded)."""
+        return common.server_cpu_seconds(self._load, [engines.port(self.engine)])
 
     track_server_cpu_seconds.unit = "seconds (server CPU)"
 
-    def track_elements(self, batch: Any, mode: str) -> int:
+    def track_elements(self, data: Any, engine: str, mode: str) -> int:
         return len(self.batch)
 
     track_elements.unit = "elements"

@@ -1,9 +1,12 @@
-"""Every GraphRepository query over a whole seeded bank (scale 0.001) loaded into Gremlin Server.
+"""Every GraphRepository query over a whole seeded bank (scale 0.001) loaded into each engine.
 
-Needs a Gremlin Server at ``GREMLIN_URL`` (skips otherwise). ``setup_cache`` writes the bank
-once per run with idempotent upserts, so rerunning leaves the graph unchanged; the query ids come
-from the bank's ground truth (a cycle's account, an ownership chain's company, ...). Queries that
-take account ids are restricted to this bank, so other data in the graph does not change them.
+Needs Gremlin Server at ``GREMLIN_URL`` (engine ``tinkergraph``) and JanusGraph at
+``JANUSGRAPH_URL`` (``janusgraph``); an engine that is not up, or that this commit's repository
+cannot write to, skips (benchmarks/engines.py). ``setup_cache`` writes the bank into every
+engine once per run with idempotent upserts, so rerunning leaves the graph unchanged; the query
+ids come from the bank's ground truth (a cycle's account, an ownership chain's company, ...).
+Queries that take account ids are restricted to this bank, so other data in the graph does not
+change them.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import common
+from . import common, engines
 
 QUERY_SEED = 7
 SCALE = 0.001
@@ -49,12 +52,12 @@ def _first(patterns: list[Any], typology: str) -> Any:
     raise common.Skip(f"the scale-{SCALE} bank has no {typology} pattern at this commit")
 
 
-def load_bank(url: str) -> dict[str, Any]:
-    """Generate the bank, write it into the graph, and return the ids the queries use."""
+def load_bank(url: str, engine: str = "tinkergraph") -> dict[str, Any]:
+    """Generate the bank, write it into ``engine``'s graph, and return the ids the queries use."""
     generate_bank = common.need("banking.data_generators.orchestration", "generate_bank")
     reader_cls = common.need("banking.dataset", "DatasetReader")
     to_graph_batch = common.need("banking.graph", "to_graph_batch")
-    with common.scratch_dir("queries") as tmp, common.graph_repository(url) as repo:
+    with common.scratch_dir("queries") as tmp, engines.repository(engine, url) as repo:
         # Start from an empty graph: the commits before the T.id change key elements by numeric
         # ids, so a bank another commit wrote is not merged but copied, and the queries would
         # traverse both copies (the benchmark server is dedicated to the suite).
@@ -107,31 +110,34 @@ def query_call(repo: Any, query: str, ids: dict[str, Any]) -> Any:
 class Queries:
     """One query per parameter; the client's time, memory and request count."""
 
-    params = QUERIES
-    param_names = ("query",)
+    params = (engines.ENGINES, QUERIES)
+    param_names = ("engine", "query")
     number = 1
     repeat = (3, 10, 1.0)
     warmup_time = 0.0
     timeout = 180
 
     def setup_cache(self) -> dict[str, Any]:
-        return load_bank(common.require_gremlin())
+        common.need("banking_repository", "GraphRepository")
+        return engines.reasons(lambda engine, url: load_bank(url, engine))
 
-    def setup(self, ids: dict[str, Any], query: str) -> None:
-        self.repo = common.graph_repository(common.require_gremlin())
+    def setup(self, banks: dict[str, Any], engine: str, query: str) -> None:
+        ids = engines.pick(banks, engine)
+        self.engine = engine
+        self.repo = engines.repository(engine, engines.require(engine))
         self.call = query_call(self.repo, query, ids)
         self.call()  # connect and warm the server's plan for this traversal
 
-    def teardown(self, ids: Any, query: str) -> None:
+    def teardown(self, banks: Any, engine: str, query: str) -> None:
         self.repo.close()
 
-    def time_query(self, ids: Any, query: str) -> None:
+    def time_query(self, banks: Any, engine: str, query: str) -> None:
         self.call()
 
-    def peakmem_query(self, ids: Any, query: str) -> None:
+    def peakmem_query(self, banks: Any, engine: str, query: str) -> None:
         self.call()
 
-    def track_requests(self, ids: Any, query: str) -> int:
+    def track_requests(self, banks: Any, engine: str, query: str) -> int:
         """Requests one query sends (deterministic: 1 unless the query pages or batches)."""
         before = self.repo.request_count
         self.call()
@@ -140,15 +146,15 @@ class Queries:
     track_requests.unit = "requests"
     track_requests.rounds = 1
 
-    def track_server_cpu_seconds(self, ids: Any, query: str) -> float:
-        """Gremlin Server's own CPU time per query, over 100 runs (its clock ticks every 10 ms;
-        a query takes about a millisecond)."""
-        return common.server_cpu_seconds(self.call, [common.gremlin_port()], repeat=100)
+    def track_server_cpu_seconds(self, banks: Any, engine: str, query: str) -> float:
+        """The graph server's own CPU time per query, over 100 runs (its clock ticks every
+        10 ms; a query takes about a millisecond)."""
+        return common.server_cpu_seconds(self.call, [engines.port(self.engine)], repeat=100)
 
     track_server_cpu_seconds.unit = "seconds (server CPU)"
     track_server_cpu_seconds.rounds = 1
 
-    def track_alloc_peak_bytes(self, ids: Any, query: str) -> int:
+    def track_alloc_peak_bytes(self, banks: Any, engine: str, query: str) -> int:
         return common.alloc_peak(self.call)
 
     track_alloc_peak_bytes.unit = "bytes"

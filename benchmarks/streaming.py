@@ -1,16 +1,17 @@
 """Kafka streaming: ``EntityProducer`` per compression codec, and ``GraphSinkConsumer`` draining a
-topic into Gremlin Server.
+topic into each graph engine.
 
-Needs Kafka at ``KAFKA_BOOTSTRAP`` (and Gremlin Server for the consumer); skips otherwise. Every
-sample uses fresh topics under a unique prefix (and a fresh consumer group), deleted in
-``teardown``; the consumer's graph elements are deleted too.
+Needs Kafka at ``KAFKA_BOOTSTRAP`` (and, for the consumer, the engine: Gremlin Server at
+``GREMLIN_URL`` or JanusGraph at ``JANUSGRAPH_URL``, see benchmarks/engines.py); skips
+otherwise. Every sample uses fresh topics under a unique prefix (and a fresh consumer group),
+deleted in ``teardown``; the consumer's graph elements are deleted too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import common
+from . import common, engines
 from .serialization import build_events
 
 CODECS = ("none", "gzip", "lz4", "zstd")
@@ -117,21 +118,26 @@ class Consume:
     """``GraphSinkConsumer.run()`` from the first offset until caught up: decode, batch into
     graph upserts, commit. Setup (untimed) produces the events to a fresh topic."""
 
+    params = engines.ENGINES
+    param_names = ("engine",)
     number = 1
     repeat = (1, 3, 10.0)
     warmup_time = 0.0
     timeout = 300
     ENTITIES = ("persons", "companies", "accounts", "transactions")
 
-    def setup_cache(self) -> list[Any]:
+    def setup_cache(self) -> dict[str, Any]:
         common.need("banking.streaming.consumer", "GraphSinkConsumer")
         common.need("banking.streaming.sink", "RepositorySink")
         common.need("banking_repository", "GraphRepository")
-        return _consume_events()
+        return {"events": _consume_events(), "engines": engines.reasons()}
 
-    def setup(self, events: list[Any]) -> None:
+    def setup(self, data: dict[str, Any], engine: str) -> None:
+        engines.pick(data["engines"], engine)
+        events = data["events"]
         self.bootstrap = common.require_kafka()
-        url = common.require_gremlin()
+        url = engines.require(engine)
+        self.engine = engine
         producer_cls = common.need("banking.streaming", "EntityProducer")
         consumer_cls = common.need("banking.streaming.consumer", "GraphSinkConsumer")
         sink_cls = common.need("banking.streaming.sink", "RepositorySink")
@@ -142,7 +148,7 @@ class Consume:
             producer.send_batch(events)
             producer.flush()
             self.topics = _topics(producer, list(self.ENTITIES))
-        self.repo = common.graph_repository(url)
+        self.repo = engines.repository(engine, url)
         self._clean()
         self.consumer = consumer_cls(
             sink_cls(self.repo),
@@ -152,7 +158,7 @@ class Consume:
             group_id=common.unique_name("asv-sink"),
         )
 
-    def teardown(self, events: Any) -> None:
+    def teardown(self, data: Any, engine: str) -> None:
         self.consumer.close()
         self._clean()
         self.repo.close()
@@ -172,26 +178,26 @@ class Consume:
             raise RuntimeError(f"consumed {stats.consumed} of {len(self.events)} events")
         return stats
 
-    def time_consume_to_graph(self, events: Any) -> None:
+    def time_consume_to_graph(self, data: Any, engine: str) -> None:
         self._consume()
 
-    def peakmem_consume_to_graph(self, events: Any) -> None:
+    def peakmem_consume_to_graph(self, data: Any, engine: str) -> None:
         self._consume()
 
-    def track_events_per_s(self, events: Any) -> float:
+    def track_events_per_s(self, data: Any, engine: str) -> float:
         return common.rate(self._consume, len(self.events))
 
     track_events_per_s.unit = "events/s"
 
-    def track_server_cpu_seconds(self, events: Any) -> float:
-        """The broker's and Gremlin Server's own CPU time for the drain, added up."""
-        ports = [common.kafka_port(), common.gremlin_port()]
+    def track_server_cpu_seconds(self, data: Any, engine: str) -> float:
+        """The broker's and the graph server's own CPU time for the drain, added up."""
+        ports = [common.kafka_port(), engines.port(self.engine)]
         return common.server_cpu_seconds(self._consume, ports)
 
     track_server_cpu_seconds.unit = "seconds (server CPU)"
 
-    def track_graph_requests(self, events: Any) -> int:
-        """Gremlin requests for the whole drain (batched upserts: a handful, not one per event;
+    def track_graph_requests(self, data: Any, engine: str) -> int:
+        """Graph requests for the whole drain (batched upserts: a handful, not one per event;
         depends on how polls split the stream, so close to but not exactly deterministic)."""
         before = self.repo.request_count
         self._consume()

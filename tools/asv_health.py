@@ -7,7 +7,11 @@ the tools' one reader (``benchgate.results``): a ``null`` value is a failure, ``
 number a measurement.
 
     python tools/asv_health.py [--machine NAME] [--bench REGEX ...] [--min-measured N]
-                               [--fail-on-skip]
+                               [--fail-on-skip] [--allow-skip REGEX ...]
+
+``--allow-skip`` names skips that ``--fail-on-skip`` tolerates (a regex searched in the value's
+name, e.g. ``"'janusgraph'"`` on a machine without JanusGraph); they count as neither measured nor
+failed. CI starts every engine and allows none (docs/benchmarks.md, "Graph engines").
 
 Exit status: 0 healthy, 1 a benchmark failed (or too few were measured), 2 asv itself broke.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -97,18 +102,26 @@ def run_suite(
     return status, scratch / "results"
 
 
-def report(summary: Summary, min_measured: int, fail_on_skip: bool = False) -> int:
+def report(
+    summary: Summary,
+    min_measured: int,
+    fail_on_skip: bool = False,
+    allow_skip: list[str] | None = None,
+) -> int:
+    allowed = [n for n in summary.skipped if any(re.search(p, n) for p in allow_skip or [])]
+    skipped = [n for n in summary.skipped if n not in allowed]
     print(
-        f"asv health: {len(summary.measured)} measured, {len(summary.skipped)} skipped, "
-        f"{len(summary.failed)} failed"
+        f"asv health: {len(summary.measured)} measured, {len(summary.skipped)} skipped"
+        + (f" ({len(allowed)} allowed)" if allowed else "")
+        + f", {len(summary.failed)} failed"
     )
     for name in summary.skipped:
-        print(f"  skipped: {name}")
+        print(f"  skipped: {name}" + (" (allowed)" if name in allowed else ""))
     for name in summary.failed:
         print(f"  FAILED:  {name}")
     if summary.failed:
         return 1
-    if fail_on_skip and summary.skipped:
+    if fail_on_skip and skipped:
         print("asv health: benchmarks skipped at this commit (API renamed? service down?)")
         return 1
     if len(summary.measured) < min_measured:
@@ -130,10 +143,24 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="a skip is a failure too (CI at HEAD with services up: the suite must match the API)",
     )
+    parser.add_argument(
+        "--allow-skip",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="with --fail-on-skip: skips whose name matches are tolerated (repeatable)",
+    )
     parser.add_argument("--results", type=Path, help="only summarise an existing results directory")
     args, extra = parser.parse_known_args(argv)
+    for pattern in args.allow_skip:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            print(f"asv health: --allow-skip {pattern!r} is not a regex ({exc})", file=sys.stderr)
+            return 2
+    checks = (args.min_measured, args.fail_on_skip, args.allow_skip)
     if args.results:
-        return report(summarize(args.results), args.min_measured, args.fail_on_skip)
+        return report(summarize(args.results), *checks)
     if not args.config.is_file():
         print(f"asv health: no asv config at {args.config}", file=sys.stderr)
         return 2
@@ -145,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (summary.measured or summary.skipped or summary.failed):
             print(f"asv health: asv wrote no results (exit status {status})", file=sys.stderr)
             return 2
-        return report(summary, args.min_measured, args.fail_on_skip)
+        return report(summary, *checks)
 
 
 if __name__ == "__main__":

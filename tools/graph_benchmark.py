@@ -1,6 +1,7 @@
 """One-run performance figures of the graph layer on a generated dataset (not a test).
 
     python tools/graph_benchmark.py DIR [--gremlin URL] [--sample 2000] [--rounds 3]
+    python tools/graph_benchmark.py DIR --engine tinkergraph=URL --engine janusgraph-1=URL ...
 
 Warms the server up on a sample of the dataset, then, each into an empty graph, loads that
 sample one request per element (one call per element, each answered before the next: a client
@@ -11,12 +12,17 @@ Then times the queries on the loaded graph: point reads with the cache cold and 
 summaries, fan-in/fan-out and structuring over the dataset's pattern windows, cycles through
 every injected cycle and UBO discovery for every company, as latency percentiles.
 Use an empty server of your own: the graph is dropped first.
+
+With ``--engine LABEL=URL`` (repeatable) the same measurement runs against each server in turn,
+in one process, and a side-by-side Markdown table follows (docs/performance/graph.md): one
+column per engine, so that ratios between engines come from one run on one machine state.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -238,6 +244,66 @@ def report(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# Query latencies of the side-by-side table: label, results key.
+TABLE_LATENCIES = {
+    "get_vertex (cache miss)": "get_vertex_miss",
+    "account_summary": "account_summary",
+    "neighbours": "neighbours",
+    "UBO per company": "ubo_per_company",
+    "fan-in window": "fan_in_window",
+    "fan-out window": "fan_out_window",
+    "structuring window": "structuring_window",
+    "cycle through account": "cycle_through_account",
+    "shared address": "shared_address",
+}
+# Rows of the side-by-side table: label, results key, field, format.
+TABLE_ROWS = (
+    ("batched load, elements/s", "batched", "elements_per_s", "{:,.0f}"),
+    ("one request per element, elements/s", "per_element", "elements_per_s", "{:,.0f}"),
+    ("batched / one per element", "ratio", None, "{:.1f}x"),
+    ("pipelined per element, elements/s", "per_element_pipelined", "elements_per_s", "{:,.0f}"),
+    ("batched load, requests", "batched", "requests", "{:,}"),
+    *(
+        (f"{label}, median ms", key, "median_ms", "{:.2f}")
+        for label, key in TABLE_LATENCIES.items()
+    ),
+    ("UBO per company, p95 ms", "ubo_per_company", "p95_ms", "{:.2f}"),
+)
+
+
+def table(by_engine: dict[str, dict[str, Any]]) -> str:
+    """The side-by-side Markdown table: one row per figure, one column per engine (medians of
+    the rounds for the loads)."""
+    engines = list(by_engine)
+    lines = [
+        "| figure | " + " | ".join(engines) + " |",
+        "|---|" + "---:|" * len(engines),
+    ]
+    for label, key, field, fmt in TABLE_ROWS:
+        cells = []
+        for engine in engines:
+            value = by_engine[engine].get(key)
+            value = value.get(field) if field and isinstance(value, dict) else value
+            cells.append("n/a" if value is None else fmt.format(value))
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    in_flight = ", ".join(f"{e}: {r['in_flight']}" for e, r in by_engine.items())
+    lines.append(f"\nRequests in flight when pipelined: {in_flight}.")
+    return "\n".join(lines)
+
+
+def parse_engines(specs: Sequence[str]) -> dict[str, str]:
+    """``LABEL=URL`` pairs in order; a malformed or repeated label is a usage error."""
+    engines: dict[str, str] = {}
+    for spec in specs:
+        label, sep, url = spec.partition("=")
+        if not sep or not label or not url.startswith(("ws://", "wss://")):
+            raise ValueError(f"--engine expects LABEL=ws://HOST:PORT/gremlin, got {spec!r}")
+        if label in engines:
+            raise ValueError(f"--engine {label!r} given twice")
+        engines[label] = url
+    return engines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python tools/graph_benchmark.py", description=__doc__)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -251,16 +317,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.add_in_flight(parser)
     rounds = "rounds of the three loads; the medians are reported"
     options.add_number(parser, "--rounds", 3, rounds)
-    args = parser.parse_args(argv)
-    results = run(
-        args.directory,
-        args.gremlin,
-        args.sample,
-        args.batch_size,
-        args.rounds,
-        in_flight=args.in_flight,
+    parser.add_argument(
+        "--engine",
+        action="append",
+        default=[],
+        metavar="LABEL=URL",
+        help="measure this server under LABEL (repeatable; then a side-by-side table)",
     )
-    print(report(results))
+    args = parser.parse_args(argv)
+    try:
+        engines = parse_engines(args.engine)
+    except ValueError as exc:
+        print(f"graph_benchmark: {exc}", file=sys.stderr)
+        return 2
+    if not engines:
+        engines = {"": args.gremlin}
+    by_engine = {}
+    for label, url in engines.items():
+        results = run(
+            args.directory, url, args.sample, args.batch_size, args.rounds, in_flight=args.in_flight
+        )
+        if label:
+            print(f"== {label} ({url})")
+        print(report(results))
+        by_engine[label] = results
+    if args.engine:
+        print()
+        print(table(by_engine))
     return 0
 
 

@@ -183,6 +183,51 @@ def test_a_benchmark_graph_draws(site_url: str, browser) -> None:
     assert _console_errors(browser) == []
 
 
+ENGINE_BENCHMARK = "graph_load.Load.time_load"
+
+
+def _series_points(name: str) -> list[list]:
+    """The published graph of ``name`` on main: [revision, [value per parameter combination]]."""
+    graphs = sorted((HTML_DIR / "graphs").glob(f"branch-main/**/{name}.json"))
+    assert graphs, f"no published graph of {name}"
+    return json.loads(graphs[0].read_text())
+
+
+def test_engine_benchmarks_draw_both_engines_and_keep_tinkergraphs_history(
+    site_url: str, browser
+) -> None:
+    """The graph benchmarks' selector offers both engines, both selected by default (asv draws
+    up to 8 lines), and the TinkerGraph line carries the history from before the engine
+    parameter (tools/engine_history.py)."""
+    from selenium.webdriver.common.by import By
+
+    index = json.loads((HTML_DIR / "index.json").read_text())["benchmarks"][ENGINE_BENCHMARK]
+    assert index["param_names"][0] == "engine"
+    assert index["params"][0] == ["'tinkergraph'", "'janusgraph'"]
+    tinkergraph = [p for p in _series_points(ENGINE_BENCHMARK) if p[1] and p[1][0] is not None]
+    assert len(tinkergraph) >= 90  # the history measured before issue 17
+
+    browser.get(f"{site_url}/index.html#{ENGINE_BENCHMARK}")
+    _wait(
+        browser,
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#main-graph canvas.flot-base") or False,
+        f"no graph canvas for {ENGINE_BENCHMARK}",
+    )
+
+    def engine_buttons(driver: object) -> list | bool:
+        for panel in driver.find_elements(By.CSS_SELECTOR, ".panel"):
+            heading = panel.find_elements(By.CSS_SELECTOR, ".panel-heading")
+            if heading and heading[0].text.strip() == "engine":
+                return panel.find_elements(By.CSS_SELECTOR, ".btn") or False
+        return False
+
+    buttons = _wait(browser, engine_buttons, "no engine selector on the graph page")
+    assert [b.text for b in buttons] == ["tinkergraph", "janusgraph"]
+    assert all("active" in b.get_attribute("class") for b in buttons)
+    _screenshot(browser, "engines")
+    assert _console_errors(browser) == []
+
+
 def test_regressions_page_renders(site_url: str, browser) -> None:
     from selenium.webdriver.common.by import By
 

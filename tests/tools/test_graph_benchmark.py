@@ -57,3 +57,16 @@ def test_a_bad_count_is_a_usage_error(tmp_path, capsys, option):
         benchmark.main([str(tmp_path), option, "0"])
     assert exit_info.value.code == 2
     assert f"{option}: must be at least 1" in capsys.readouterr().err
+
+
+def test_engines_side_by_side_in_one_run(small_dataset, gremlin_url, capsys):
+    argv = [str(small_dataset), "--sample", "60", "--rounds", "1", "--batch-size", "100"]
+    assert benchmark.main([*argv, "--engine", f"tinkergraph={gremlin_url}"]) == 0
+    out = capsys.readouterr().out
+    assert f"== tinkergraph ({gremlin_url})" in out
+    table = out[out.index("| figure | tinkergraph |") :].splitlines()
+    assert table[1] == "|---|---:|"
+    batched = next(line for line in table if line.startswith("| batched load, elements/s |"))
+    assert float(batched.split("|")[2].replace(",", "")) > 0
+    ratio = next(line for line in table if line.startswith("| batched / one per element |"))
+    assert ratio.rstrip(" |").endswith("x")

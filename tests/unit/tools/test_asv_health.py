@@ -171,3 +171,17 @@ def test_fail_on_skip_turns_a_skip_into_a_failure(tmp_path: Path, capsys) -> Non
     assert asv_health.main(["--results", str(tmp_path)]) == 0
     assert asv_health.main(["--results", str(tmp_path), "--fail-on-skip"]) == 1
     assert "API renamed?" in capsys.readouterr().out
+
+
+def test_allowed_skips_do_not_fail_fail_on_skip_and_others_still_do(tmp_path: Path, capsys) -> None:
+    engines = [["'tinkergraph'", "'janusgraph'"], ["'batched'"]]
+    write_results(tmp_path, {"g.Load.time_load": [[0.02, float("nan")], engines, "v"]})
+    args = ["--results", str(tmp_path), "--fail-on-skip"]
+    assert asv_health.main(args) == 1
+    assert asv_health.main([*args, "--allow-skip", "'janusgraph'"]) == 0
+    out = capsys.readouterr().out
+    assert "1 measured, 1 skipped (1 allowed), 0 failed" in out
+    assert "skipped: g.Load.time_load('janusgraph', 'batched') (allowed)" in out
+    assert asv_health.main([*args, "--allow-skip", "'neo4j'"]) == 1
+    assert asv_health.main([*args, "--allow-skip", "("]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
