@@ -68,6 +68,40 @@ def csv_cell(value: Any, kind: Kind) -> str:
 _BOOL_CELLS = np.array(["false", "true"], dtype=object)
 
 
+def _full_width(values: np.ndarray) -> np.ndarray | None:
+    """An ``S`` array as ``(n, width)`` bytes when no value is shorter than the width (numpy
+    pads short values with NULs), else None."""
+    width = values.dtype.itemsize
+    cells = np.ascontiguousarray(values).view(np.uint8).reshape(len(values), width)
+    return cells if width and (len(values) == 0 or cells[:, -1].all()) else None
+
+
+def ascii_column(values: np.ndarray, pa: Any) -> Any:
+    """An Arrow string array of an ASCII ``S`` array: equal-width values become the string
+    array's data buffer as is (offsets are multiples of the width), no object per value."""
+    cells = _full_width(values)
+    if cells is None:
+        return pa.array(np.char.decode(values, "ascii"), pa.string())
+    offsets = np.arange(0, cells.size + 1, max(cells.shape[1], 1), dtype=np.int32)
+    return pa.StringArray.from_buffers(
+        len(values), pa.py_buffer(offsets), pa.py_buffer(cells.tobytes())
+    )
+
+
+def str_objects(values: np.ndarray) -> np.ndarray:
+    """An ASCII ``S`` array as an object array of ``str`` (for the row-wise formats)."""
+    cells = _full_width(values)
+    out = np.empty(len(values), dtype=object)
+    if cells is None:
+        out[:] = np.char.decode(values, "ascii").tolist()
+    elif len(values):
+        lines = np.empty((len(values), cells.shape[1] + 1), dtype=np.uint8)
+        lines[:, :-1] = cells
+        lines[:, -1] = ord("\n")
+        out[:] = lines.tobytes().decode("ascii").split("\n")[:-1]
+    return out
+
+
 class _EntityFile:
     def __init__(self, path: Path, entity: str) -> None:
         self.path = path
@@ -221,7 +255,12 @@ class _ParquetFile(_EntityFile):
             super().write_columns(columns)
             return
         pa = self._pa
-        arrays = [pa.array(columns[f.name], f.type, from_pandas=False) for f in self.schema]
+        arrays = [
+            ascii_column(columns[f.name], pa)
+            if columns[f.name].dtype.kind == "S"
+            else pa.array(columns[f.name], f.type, from_pandas=False)
+            for f in self.schema
+        ]
         self._writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
         self.rows += n
 
@@ -334,6 +373,12 @@ class PartWriter:
             raise
 
     def write_columns(self, entity: str, columns: dict[str, np.ndarray]) -> None:
+        """Append columns; ASCII (``S``) columns are strings (``chunks`` makes id columns so)."""
+        if self.format != "parquet":
+            columns = {
+                name: str_objects(values) if values.dtype.kind == "S" else values
+                for name, values in columns.items()
+            }
         self._files[entity].write_columns(columns)
 
     def close(self) -> dict[str, int]:
