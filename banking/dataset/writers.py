@@ -77,15 +77,21 @@ def _full_width(values: np.ndarray) -> np.ndarray | None:
 
 
 def ascii_column(values: np.ndarray, pa: Any) -> Any:
-    """An Arrow string array of an ASCII ``S`` array: equal-width values become the string
-    array's data buffer as is (offsets are multiples of the width), no object per value."""
+    """An Arrow string array of an ASCII ``S`` array, no object per value: equal-width values
+    (ids) become its data buffer as is, offsets the multiples of the width; shorter ones
+    (codes like ``"ach"`` in ``S12``) lose their NUL padding through a byte mask."""
     cells = _full_width(values)
-    if cells is None:
-        return pa.array(np.char.decode(values, "ascii"), pa.string())
-    offsets = np.arange(0, cells.size + 1, max(cells.shape[1], 1), dtype=np.int32)
-    return pa.StringArray.from_buffers(
-        len(values), pa.py_buffer(offsets), pa.py_buffer(cells.tobytes())
-    )
+    if cells is not None:
+        lengths = np.full(len(values), cells.shape[1], dtype=np.int32)
+        data = cells.tobytes()
+    else:
+        cells = np.ascontiguousarray(values).view(np.uint8).reshape(len(values), -1)
+        kept = cells != 0  # ASCII has no NUL: only numpy's padding is dropped
+        lengths = kept.sum(axis=1, dtype=np.int32)
+        data = cells[kept].tobytes()
+    offsets = np.zeros(len(values) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    return pa.StringArray.from_buffers(len(values), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 def str_objects(values: np.ndarray) -> np.ndarray:

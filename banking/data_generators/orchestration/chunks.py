@@ -13,9 +13,9 @@ A preset's bank is ``chunk_count(preset)`` independent chunks. Chunk ``c`` depen
 * typologies are injected among the chunk's own accounts (``laundering.inject_to_target``),
   sized so the chunk holds its share of the preset's laundering transactions.
 
-The transactions' id columns (``txn_id``, ``from_account``, ``to_account``) come as fixed-width
-ASCII arrays (numpy ``S``), not Python ``str`` objects: no object per row is made, mixed or
-converted (``writers.ascii_column`` turns them into Arrow strings without a copy).
+The transactions' id and channel columns (``txn_id``, ``from_account``, ``to_account``,
+``channel``) come as ASCII arrays (numpy ``S``), not Python ``str`` objects: no object per row
+is made, mixed or converted (``writers.ascii_column`` makes Arrow strings of their buffers).
 
 To run a bank on Dask, Ray or Spark, map ``write_chunk`` (or ``chunk_records``) over
 ``range(chunk_count(preset))`` with the same ``seed`` and preset, then write the manifest with
@@ -112,8 +112,7 @@ class _AsciiInterleaver(_Interleaver):
 
 
 def _format_table() -> tuple[np.ndarray, np.ndarray]:
-    values = np.empty(len(FORMAT_MIX), dtype=object)
-    values[:] = list(FORMAT_MIX)
+    values = np.array(list(FORMAT_MIX), dtype=bytes)  # ASCII codes: an S column
     cdf = np.cumsum(list(FORMAT_MIX.values()))
     return values, cdf / cdf[-1]
 
