@@ -98,17 +98,26 @@ def _ascii_ids(seed: int, kind: str, chunk: int = 0) -> _AsciiIds:
 
 
 class _AsciiInterleaver(_Interleaver):
-    """``_Interleaver`` keeping ASCII columns ASCII (a typology's ids are ``str``)."""
+    """``_Interleaver`` that places a batch's typology rows at random rows of it, instead of
+    shuffling the whole batch (background rows are independent draws: their order carries
+    nothing), and keeps ASCII columns ASCII (a typology's ids are ``str``). A gather of every
+    column through a permutation cost ~0.14 CPU-s per 500,000 transactions."""
 
     def mix(self, entity: str, columns: Columns, extra: list[dict[str, Any]]) -> Columns:
         if not extra:
             return columns
         more = columns_from_records(entity, extra)
-        order = self._rng.permutation(len(next(iter(columns.values()))) + len(extra))
-        return {
-            name: np.concatenate([col, more[name].astype(col.dtype)])[order]
-            for name, col in columns.items()
-        }
+        n, k = len(next(iter(columns.values()))), len(extra)
+        slots = self._rng.choice(n + k, k, replace=False)  # distinct, in random order
+        background = np.ones(n + k, dtype=bool)
+        background[slots] = False
+        out: Columns = {}
+        for name, col in columns.items():
+            merged = np.empty(n + k, dtype=col.dtype)
+            merged[background] = col
+            merged[slots] = more[name].astype(col.dtype)
+            out[name] = merged
+        return out
 
 
 def _format_table() -> tuple[np.ndarray, np.ndarray]:
