@@ -83,12 +83,12 @@ def ascii_column(values: np.ndarray, pa: Any) -> Any:
     cells = _full_width(values)
     if cells is not None:
         lengths = np.full(len(values), cells.shape[1], dtype=np.int32)
-        data = cells.tobytes()
+        data = cells  # Arrow holds the numpy buffer: no copy
     else:
         cells = np.ascontiguousarray(values).view(np.uint8).reshape(len(values), -1)
         kept = cells != 0  # ASCII has no NUL: only numpy's padding is dropped
         lengths = kept.sum(axis=1, dtype=np.int32)
-        data = cells[kept].tobytes()
+        data = cells[kept]
     offsets = np.zeros(len(values) + 1, dtype=np.int32)
     np.cumsum(lengths, out=offsets[1:])
     return pa.StringArray.from_buffers(len(values), pa.py_buffer(offsets), pa.py_buffer(data))
