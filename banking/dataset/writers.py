@@ -68,6 +68,44 @@ def csv_cell(value: Any, kind: Kind) -> str:
 _BOOL_CELLS = np.array(["false", "true"], dtype=object)
 
 
+def _full_width(values: np.ndarray) -> np.ndarray | None:
+    """An ``S`` array as ``(n, width)`` bytes if no value is NUL-padded (shorter), else None."""
+    width = values.dtype.itemsize
+    cells = np.ascontiguousarray(values).view(np.uint8).reshape(len(values), width)
+    return cells if width and (len(values) == 0 or cells[:, -1].all()) else None
+
+
+def ascii_column(values: np.ndarray, pa: Any) -> Any:
+    """Arrow strings of an ASCII ``S`` array, no object per value: equal-width values (ids)
+    are its data buffer as is; shorter ones (``"ach"`` in ``S12``) lose their NUL padding."""
+    cells = _full_width(values)
+    if cells is not None:
+        lengths = np.full(len(values), cells.shape[1], dtype=np.int32)
+        data = cells  # Arrow holds the numpy buffer: no copy
+    else:
+        cells = np.ascontiguousarray(values).view(np.uint8).reshape(len(values), -1)
+        kept = cells != 0  # ASCII has no NUL: only numpy's padding is dropped
+        lengths = kept.sum(axis=1, dtype=np.int32)
+        data = cells[kept]
+    offsets = np.zeros(len(values) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    return pa.StringArray.from_buffers(len(values), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def str_objects(values: np.ndarray) -> np.ndarray:
+    """An ASCII ``S`` array as an object array of ``str`` (for the row-wise formats)."""
+    cells = _full_width(values)
+    out = np.empty(len(values), dtype=object)
+    if cells is None:
+        out[:] = np.char.decode(values, "ascii").tolist()
+    elif len(values):
+        lines = np.empty((len(values), cells.shape[1] + 1), dtype=np.uint8)
+        lines[:, :-1] = cells
+        lines[:, -1] = ord("\n")
+        out[:] = lines.tobytes().decode("ascii").split("\n")[:-1]
+    return out
+
+
 class _EntityFile:
     def __init__(self, path: Path, entity: str) -> None:
         self.path = path
@@ -157,8 +195,26 @@ class _CsvFile(_EntityFile):
         self._fh.close()
 
 
+def dictionary_columns(entity: str) -> list[str]:
+    """The columns of ``entity`` whose values repeat: the only ones a part dictionary-encodes.
+
+    Parquet's default dictionary-encodes every column, falling back to plain pages once a
+    dictionary grows too big: for the entity's key, amounts and timestamps that hash table is
+    waste (writing a 500,000-row transactions part: 0.33 -> 0.24 CPU-s, 10% smaller)."""
+    kinds = list(field_kinds(entity).items())
+    return [name for name, kind in kinds[1:] if kind not in ("float", "datetime")]
+
+
+def part_options(entity: str) -> dict[str, Any]:
+    """Parquet options of a part: ``dictionary_columns``, and statistics only for non-text
+    columns (min/max of ids and names prune nothing; they were 13% of writing a part)."""
+    stats = [name for name, kind in field_kinds(entity).items() if kind != "str"]
+    return {"use_dictionary": dictionary_columns(entity), "write_statistics": stats}
+
+
 class _ParquetFile(_EntityFile):
-    def __init__(self, path: Path, entity: str) -> None:
+    def __init__(self, path: Path, entity: str, *, tuned: bool = False) -> None:
+        """``tuned``: ``part_options`` (parted datasets; single files keep their bytes)."""
         super().__init__(path, entity)
         pa = require_pyarrow()
         import pyarrow.parquet as pq
@@ -176,7 +232,10 @@ class _ParquetFile(_EntityFile):
             "json": pa.string(),
         }
         self.schema = pa.schema([(name, types[kind]) for name, kind in self.kinds.items()])
-        self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+        options = part_options(entity) if tuned else {}
+        # zstd at Arrow's default level (1): lz4 writes a 500,000-row part 20% faster but 60%
+        # bigger, snappy is slower and bigger, zstd level 3 is 40% slower for 3% less.
+        self._writer = pq.ParquetWriter(path, self.schema, compression="zstd", **options)
 
     def write(self, records: list[dict[str, Any]]) -> None:
         if not records:
@@ -205,7 +264,12 @@ class _ParquetFile(_EntityFile):
             super().write_columns(columns)
             return
         pa = self._pa
-        arrays = [pa.array(columns[f.name], f.type, from_pandas=False) for f in self.schema]
+        arrays = [
+            ascii_column(columns[f.name], pa)
+            if columns[f.name].dtype.kind == "S"
+            else pa.array(columns[f.name], f.type, from_pandas=False)
+            for f in self.schema
+        ]
         self._writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
         self.rows += n
 
@@ -309,12 +373,18 @@ class PartWriter:
             for entity in ENTITIES:
                 path = self.directory / part_name(entity, chunk, fmt)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                self._files[entity] = _FILE_TYPES[fmt](path, entity)
+                if fmt == "parquet":
+                    self._files[entity] = _ParquetFile(path, entity, tuned=True)
+                else:
+                    self._files[entity] = _FILE_TYPES[fmt](path, entity)
         except BaseException:
             self.abort()
             raise
 
     def write_columns(self, entity: str, columns: dict[str, np.ndarray]) -> None:
+        """Append columns; ASCII (``S``) columns are strings (``chunks`` makes id columns so)."""
+        if self.format != "parquet":
+            columns = {k: str_objects(v) if v.dtype.kind == "S" else v for k, v in columns.items()}
         self._files[entity].write_columns(columns)
 
     def close(self) -> dict[str, int]:
