@@ -97,6 +97,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.fmt not in FORMATS:
         raise UsageError(f"unknown format {args.fmt!r}; choose one of {', '.join(FORMATS)}")
+    if args.workers is not None and args.preset is None:
+        # The --scale bank is one process, byte-identical to the history's inputs: say so
+        # rather than ignore the option.
+        raise UsageError(
+            "--workers applies to --preset banks only (the --scale bank is one process)"
+        )
     overrides = {
         name: getattr(args, name) for name in ENTITY_OPTIONS if getattr(args, name) is not None
     }

@@ -22,6 +22,8 @@ TINY = ["--persons", "60", "--companies", "12", "--accounts", "80", "--transacti
         ["--format", "xml"],
         ["--accounts", "1"],
         ["--seed", "-4"],
+        ["--workers", "2"],
+        ["--preset", "amlworld-hi-small", "--workers", "0"],
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args):
