@@ -246,24 +246,6 @@ CQL_CONSISTENCY = "QUORUM"
 RELATION_DELIMITER = "|"
 
 
-# Load tuning (docs/performance/graph.md, issue 17 part 7). batch-loading turns off locking
-# (none declared here: no key or index has ConsistencyModifier.LOCK), the existence check of a
-# new custom vertex id and the transaction's consistency checks; the repository's upserts stay
-# exactly-once because mergeV/mergeE look each element up (by T.id, by the edge_id index) in
-# the same traversal, and every write of a chunk has a distinct key. Relation ids are handed
-# out in blocks, each claimed from Cassandra with a wait of ids.authority.wait-time: a bigger
-# block claims far fewer (the default 10,000 is spent every ~1,500 elements here).
-# One JanusGraph server per graph, so its database cache never serves another server's stale
-# rows.
-LOAD_TUNING = """\
-storage.batch-loading=true
-ids.block-size=1000000
-storage.buffer-size=4096
-cache.db-cache=true
-cache.db-cache-size=0.25
-"""
-
-
 def janusgraph_properties(settings: ServiceSettings, hosts: tuple[str, ...] = ()) -> str:
     """The graph's backend: CQL on every Cassandra node, vertex ids supplied by the caller.
 
@@ -292,7 +274,7 @@ advanced.control-connection.schema-agreement.timeout = 120 seconds }}
 # Fixed when the graph is first created: custom (string) vertex ids, the entity ids.
 graph.set-vertex-id=true
 graph.allow-custom-vid-types=true
-{LOAD_TUNING}"""
+"""
 
 
 def _groovy_list(items: list[str]) -> str:
