@@ -39,7 +39,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(120
 
 REPO = Path(__file__).resolve().parents[3]
 RUN_SH = REPO / "services" / "run.sh"
-# 3,702 records (4,068 elements with the owns edges): JanusGraph at QUORUM on two busy cores
+# 3,702 records (3,975 elements with the owns edges): JanusGraph at QUORUM on two busy cores
 # writes some tens to hundreds of elements a second, and the test writes them twice.
 SCALE, SEED = 0.0005, 42
 COMMAND_BOUND_S = 300.0
