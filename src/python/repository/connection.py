@@ -7,8 +7,8 @@ requests; with ``in_flight=2`` a batched write keeps a second request in flight 
 see ``submit_each``) whose handshake, reads and writes all have timeouts, rebuilds them after
 a transport failure, retries transient failures with exponential backoff, and turns "still
 failing" into ``GraphUnavailable``. Server side errors (a bad traversal) are not retried:
-repeating them cannot help. The bounded transport and the bytecode client are in
-``transport.py``.
+repeating them cannot help; only a storage failure the server marks temporary is. The
+bounded transport and the bytecode client are in ``transport.py``.
 """
 
 from __future__ import annotations
@@ -74,6 +74,27 @@ def _expand(raw: list[Any]) -> list[Any]:
 # with "not configured" it means the traversal source does not exist: on JanusGraph, the graph
 # failed to open (its server listens anyway and answers every request so).
 NO_TRAVERSAL_SOURCE = 499
+
+
+# A server error that is no fault of the traversal and did not apply it: TinkerPop's status for
+# an exception marked temporary (SERVER_ERROR_TEMPORARY), or JanusGraph's storage layer naming a
+# temporary failure (a Cassandra node lost or too slow under a write, QUORUM not yet reached).
+# Every request of the repository is an idempotent upsert, delete or read: sent again, with the
+# usual retries and backoff.
+SERVER_ERROR_TEMPORARY = 596
+TEMPORARY_MARKERS = ("TemporaryBackendException", "TemporaryLockingException")
+
+
+def _temporary(exc: GremlinServerError) -> bool:
+    message = getattr(exc, "status_message", "") or str(exc)
+    code = getattr(exc, "status_code", None)
+    return code == SERVER_ERROR_TEMPORARY or any(m in message for m in TEMPORARY_MARKERS)
+
+
+def _first_line(exc: BaseException, limit: int = 300) -> str:
+    """``Type: message`` on one line (a server's message may carry a Java stack trace)."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:limit] if lines else ''}"
 
 
 def _rejected(exc: GremlinServerError, url: str) -> GraphQueryError | GraphUnavailable:
@@ -204,6 +225,11 @@ class GremlinConnection:
         except GremlinServerError as exc:
             for later in window:  # let them finish; the caller decides what to replay
                 later.wait_quietly(self._timeout_s)
+            if _temporary(exc):  # all idempotent: the head and the later ones sent again
+                for later in window:
+                    later.result_set = None
+                with self._lock:
+                    return self._submit(head.bytecode, None)
             window.clear()
             raise _rejected(exc, self.url) from exc
         except TimeoutError as exc:
@@ -231,7 +257,9 @@ class GremlinConnection:
             try:
                 return self._submit_once(bytecode)
             except GremlinServerError as exc:
-                raise _rejected(exc, self.url) from exc
+                if not _temporary(exc):
+                    raise _rejected(exc, self.url) from exc
+                last = exc  # the connection is sound: kept
             except (struct.error, TypeError, ValueError) as exc:
                 raise GraphQueryError(f"cannot serialise the request: {exc}") from exc
             except TimeoutError as exc:
@@ -242,7 +270,7 @@ class GremlinConnection:
             except TRANSIENT_ERRORS as exc:
                 last = exc
                 self._drop_clients()
-        reason = f"{type(last).__name__}: {last}" if last else "no answer"
+        reason = _first_line(last) if last else "no answer"
         raise GraphUnavailable(
             f"Gremlin Server at {self.url} is unavailable after {attempts} attempt(s) ({reason})"
         ) from last
