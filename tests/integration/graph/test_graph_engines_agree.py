@@ -65,7 +65,7 @@ def _calls(reader: Any) -> Iterator[tuple[str, Callable[[GraphRepository], Any]]
     windowed: set[str] = set()
     for pattern in patterns:
         kind, expected, name = pattern.typology.value, pattern.expected, pattern.pattern_id
-        # A time window is a scan of every transfer on JanusGraph (no mixed index): three
+        # A time window is a scan of every transfer on JanusGraph (no mixed index): two
         # typologies' windows cover the windowed queries without a scan per pattern.
         if "window" in expected and (kind in windowed or len(windowed) < WINDOWED_TYPOLOGIES):
             windowed.add(kind)
