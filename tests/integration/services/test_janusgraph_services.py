@@ -195,9 +195,14 @@ def test_down_stops_both(pair: Pair) -> None:
     assert status.returncode == 1 and "janusgraph: down" in status.stdout
 
 
-def test_the_session_fixture_serves_an_empty_graph(janusgraph_url: str) -> None:
+def test_the_session_fixture_serves_a_writable_graph(janusgraph_url: str) -> None:
+    """Other tests share the session's graph (in any order), so this writes, reads back and
+    deletes a vertex of its own rather than expecting an empty graph."""
     from banking_repository import GraphRepository
 
     with GraphRepository(janusgraph_url) as repo:
         assert repo.health()
-        assert repo.count_vertices() == 0
+        assert repo.upsert_vertex("person", {"entity_id": "PER-FIXTURE", "first_name": "f"}) == 1
+        assert (repo.get_vertex("PER-FIXTURE") or {}).get("first_name") == "f"
+        assert repo.delete_vertices("person", ["PER-FIXTURE"]) == 1
+        assert repo.get_vertex("PER-FIXTURE") is None
