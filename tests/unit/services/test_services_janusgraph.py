@@ -29,13 +29,16 @@ def _settings(tmp_path: Path, nodes: int = 1, **kw: object) -> ServiceSettings:
     )
 
 
-def test_defaults_and_environment() -> None:
-    settings = ServiceSettings.from_env({})
+def test_defaults_and_environment(tmp_path: Path) -> None:
+    # An empty state folder of the test's own: the default one records what `up` started (CI has
+    # both engines up while the tests run).
+    own = {"BANKING_SERVICES_STATE": str(tmp_path)}
+    settings = ServiceSettings.from_env(own)
     assert settings.janusgraph_url == "ws://127.0.0.1:8184/gremlin"
     assert (settings.cassandra_port, settings.cassandra_storage_port) == (9042, 7000)
     assert settings.cassandra_jmx_port == 7199 and settings.cassandra_nodes == 1
     assert settings.graph_engines == ("tinkergraph",) and settings.services == ("gremlin", "kafka")
-    env = {"JANUSGRAPH_PORT": "8312", "CASSANDRA_NODES": "3", "CASSANDRA_HEAP": "1G"}
+    env = {**own, "JANUSGRAPH_PORT": "8312", "CASSANDRA_NODES": "3", "CASSANDRA_HEAP": "1G"}
     settings = ServiceSettings.from_env(env)
     assert settings.janusgraph_port == 8312 and settings.cassandra_nodes == 3
     assert settings.cassandra_heap == "1g"
