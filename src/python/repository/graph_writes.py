@@ -153,7 +153,7 @@ class GraphWrites:
         self.cache.clear()
         g = self._g
         ids = self._run(g.V().id_())
-        parts = list(upserts.chunks(ids, chunk)) if ids else []
+        parts = list(upserts.chunks(ids, chunk))
         for part in parts:
             self._run(g.V(*part).both_e().dedup().properties(upserts.EDGE_KEY).drop())
             self._run(g.V(*part).properties(upserts.VERTEX_KEY).drop())
